@@ -1,0 +1,25 @@
+"""One kind of error for bad input, and one way to report it from a command line."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
+
+class UsageError(Exception):
+    """Bad input from the user: reported as one line on stderr with exit code 2."""
+
+
+EXIT_USAGE = 2
+
+
+def run_cli(main: Callable[[list[str] | None], int | None], argv: list[str] | None = None) -> int:
+    """Run a command-line ``main``; turn a UsageError into one clear line and exit code 2."""
+    try:
+        return int(main(argv) or 0)
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

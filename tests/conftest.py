@@ -1,0 +1,88 @@
+"""Shared fixtures: the repository's layout, the device matrix, and snippet runs (memoized)."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+from functools import cache
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from perfguide.devices import VIRTUAL, DeviceCase, device_cases
+
+REPO = Path(__file__).resolve().parents[1]
+DOCS = REPO / "docs"
+SNIPPETS = REPO / "snippets"
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def snippet_modules() -> list[Path]:
+    """Every snippet module, as a path relative to snippets/ (e.g. guide/introduction.py)."""
+    return sorted(p.relative_to(SNIPPETS) for p in SNIPPETS.rglob("*.py") if p.name != "__init__.py")
+
+
+@cache
+def load_snippet(relative: Path) -> ModuleType:
+    """Import a snippet module by its path (snippets/ is not a package)."""
+    path = SNIPPETS / relative
+    name = "snippet_" + "_".join(relative.with_suffix("").parts)
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _family(device: str) -> str:
+    return device.split(".")[0].split(":")[0]
+
+
+def applicable_cases(module: ModuleType) -> list[DeviceCase]:
+    """The device cases a module declares it applies to (``DEVICES``; all when absent)."""
+    families = getattr(module, "DEVICES", None)
+    cases = device_cases()
+    if families is None:
+        return cases
+    unknown = set(families) - {_family(c.name) for c in cases} - set(VIRTUAL)
+    if unknown:
+        raise ValueError(f"{module.__file__}: unknown device families in DEVICES: {unknown}")
+    return [c for c in cases if _family(c.name) in families]
+
+
+def device_params(module: ModuleType) -> list:
+    """pytest params for a module's devices; an absent device is skipped with the reason."""
+    return [
+        pytest.param(c.name, id=c.name, marks=pytest.mark.skip(reason=c.missing) if c.missing else ())
+        for c in applicable_cases(module)
+    ]
+
+
+@cache
+def run_snippet(relative: Path, device: str) -> dict:
+    """Run a snippet module's ``main`` once per (module, device) in this session."""
+    from perfguide.zoo import resolve_model
+
+    module = load_snippet(relative)
+    return module.main(device=device, model=str(resolve_model(module.MODEL)))
+
+
+def run_script(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+    """Run a Python script of this repository the way a reader would, capturing its output."""
+    return subprocess.run(
+        [sys.executable, *args], cwd=REPO, capture_output=True, text=True, timeout=timeout
+    )
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """``mkdocs build --strict`` into a temporary folder: (site folder, build log)."""
+    site = tmp_path_factory.mktemp("site")
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
+        cwd=REPO, capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, f"mkdocs build --strict failed:\n{done.stdout}\n{done.stderr}"
+    return site, done.stdout + done.stderr

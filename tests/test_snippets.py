@@ -1,0 +1,48 @@
+"""Every snippet module runs on every device it applies to, in-process and as a script."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import device_params, load_snippet, run_script, run_snippet, snippet_modules
+
+CASES = [
+    pytest.param(relative, device.values[0], id=f"{relative.with_suffix('')}-{device.id}",
+                 marks=device.marks)
+    for relative in snippet_modules()
+    for device in device_params(load_snippet(relative))
+]
+
+
+@pytest.mark.parametrize(("relative", "device"), CASES)
+def test_snippet_runs_on_device(relative: Path, device: str) -> None:
+    result = run_snippet(relative, device)
+    assert isinstance(result, dict) and result, f"{relative}: main() must return what it observed"
+
+
+@pytest.mark.parametrize("relative", snippet_modules(), ids=lambda p: str(p.with_suffix("")))
+def test_snippet_runs_as_a_script(relative: Path) -> None:
+    """``python snippets/<section>/<page>.py --device CPU`` works for a reader, with its output."""
+    done = run_script(f"snippets/{relative}", "--device", "CPU")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip(), "a snippet run as a script should print what it measured"
+
+
+def test_snippet_script_rejects_an_unknown_device() -> None:
+    relative = snippet_modules()[0]
+    done = run_script(f"snippets/{relative}", "--device", "NOSUCHDEVICE")
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "available here: CPU" in done.stderr
+
+
+def test_every_module_has_a_page_and_a_test() -> None:
+    """docs/<section>/<page>.md <-> snippets/<section>/<page>.py <-> tests/<section>/test_<page>.py"""
+    root = Path(__file__).resolve().parents[1]
+    for relative in snippet_modules():
+        page = root / "docs" / relative.with_suffix(".md")
+        test = root / "tests" / relative.parent / f"test_{relative.stem}.py"
+        assert page.is_file(), f"snippets/{relative} has no page {page.relative_to(root)}"
+        assert test.is_file(), f"snippets/{relative} has no test {test.relative_to(root)}"
