@@ -42,3 +42,175 @@ def zoo_table() -> str:
         for r in ZOO.values()
     ]
     return markdown_table(["Name", "Stands for", "Parameters", "MACs", "Published figures"], rows)
+
+
+# --- Benchmark results ------------------------------------------------------------------------
+
+def _results() -> list[dict]:
+    """Every committed results file, validated (a bad file fails the build, named)."""
+    from perfguide import results
+    from perfguide.errors import UsageError
+
+    try:
+        docs = results.load_all(results.results_dir())
+    except UsageError as exc:
+        raise RenderError(str(exc)) from exc
+    if not docs:
+        raise RenderError(f"no results files in {results.results_dir()}: run "
+                          "`python scripts/benchmark.py regenerate`")
+    return docs
+
+
+def _fmt(value: float | None, digits: int = 1) -> str:
+    if value is None:
+        return "–"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.{digits}f}"
+
+
+def config_label(record: dict) -> str:
+    """A short, human label of what a record ran: scenario, hint, streams × requests, batch, precision."""
+    cfg, compiled = record["config"], record.get("compiled") or {}
+    parts = [record["scenario"]]
+    if cfg.get("hint"):
+        parts.append(cfg["hint"].upper())
+    streams = cfg.get("streams") or compiled.get("streams")
+    requests = cfg.get("requests") or compiled.get("requests")
+    if streams or requests:
+        parts.append(f"{streams or '?'} str × {requests or '?'} req")
+    if (cfg.get("batch") or 1) > 1:
+        parts.append(f"batch {cfg['batch']}")
+    if cfg.get("precision"):
+        parts.append(cfg["precision"])
+    if cfg.get("full"):
+        parts.append("full copies")
+    if cfg.get("rate"):
+        parts.append(f"{_fmt(cfg['rate'])} q/s")
+    return ", ".join(parts)
+
+
+def machine_stamp(doc: dict) -> str:
+    m = doc["machine"]
+    quick = " — **quick run**, fewer and shorter measurements" if doc.get("quick") else ""
+    return (f"*Measured on **{m['id']}**: {m['cpu_model']}, {m['cores_logical']} logical cores, "
+            f"OpenVINO {m['openvino'].split('-')[0]}, Python {m['python']}, {m['date'][:10]}"
+            f"{quick}.*")
+
+
+def _side_by_side(parts: list[str]) -> str:
+    """One column per machine when there are several (Material's grid), else the one part."""
+    if len(parts) == 1:
+        return parts[0]
+    cards = "\n".join(f'<div markdown>\n\n{part}\n\n</div>' for part in parts)
+    return f'<div class="grid" markdown>\n\n{cards}\n\n</div>\n'
+
+
+def _model_records(doc: dict, model: str) -> list[dict]:
+    return [r for r in doc["records"] if r["model"] == model]
+
+
+@block("benchmark-table")
+def benchmark_table(model: str) -> str:
+    """Per machine: every configuration measured on ``model``, with its figures."""
+    parts = []
+    for doc in _results():
+        records = _model_records(doc, model)
+        if not records:
+            continue
+        rows = []
+        for r in records:
+            lat = r.get("latency_ms") or {}
+            first = r.get("first_inference_ms") or {}
+            bapp = r.get("benchmark_app") or {}
+            rows.append([
+                r["device"], config_label(r), _fmt(r.get("throughput_fps")),
+                _fmt(lat.get("p50"), 2), _fmt(lat.get("p90"), 2), _fmt(lat.get("p99"), 2),
+                (f"{_fmt(first.get('cold'), 0)} / {_fmt(first.get('cached'), 0)}" if first else "–"),
+                _fmt(r.get("peak_rss_mib"), 0),
+                _fmt(bapp.get("ratio"), 3) if bapp else "–",
+            ])
+        table = markdown_table(
+            ["Device", "Configuration", "FPS", "p50 ms", "p90 ms", "p99 ms",
+             "First inference ms (cold / cached)", "Peak RSS MiB", "vs benchmark_app"], rows)
+        parts.append(f"{machine_stamp(doc)}\n\n{table}")
+    if not parts:
+        raise RenderError(f"no results for model {model!r} in any results file")
+    return _side_by_side(parts)
+
+
+def pareto_front(points: list[tuple[float, float]]) -> list[int]:
+    """Indices of the points no other point beats on both lower latency and higher throughput."""
+    order = sorted(range(len(points)), key=lambda i: (points[i][0], -points[i][1]))
+    front, best = [], -1.0
+    for i in order:
+        if points[i][1] > best:
+            front.append(i)
+            best = points[i][1]
+    return front
+
+
+def latency_throughput_svg(records: list[dict], title: str) -> str:
+    """A latency–throughput scatter (each configuration a point), the Pareto front joined."""
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    pts = [(r["latency_ms"]["p50"], r["throughput_fps"], r) for r in records
+           if r.get("latency_ms") and r.get("throughput_fps")]
+    if not pts:
+        raise RenderError(f"{title}: no record has both a latency and a throughput")
+    fig, ax = plt.subplots(figsize=(7, 4.2), dpi=100)
+    scenarios = sorted({p[2]["scenario"] for p in pts})
+    for scenario, marker in zip(scenarios, "osD^v<>", strict=False):
+        xs = [p[0] for p in pts if p[2]["scenario"] == scenario]
+        ys = [p[1] for p in pts if p[2]["scenario"] == scenario]
+        ax.scatter(xs, ys, marker=marker, label=scenario, alpha=0.75)
+    front = pareto_front([(p[0], p[1]) for p in pts])
+    ax.plot([pts[i][0] for i in front], [pts[i][1] for i in front], "k--", lw=1,
+            label="Pareto front")
+    for i in front:
+        ax.annotate(config_label(pts[i][2]).split(", ", 1)[-1], (pts[i][0], pts[i][1]),
+                    fontsize=7, xytext=(4, 4), textcoords="offset points")
+    ax.set_xlabel("median latency (ms, lower is better)")
+    ax.set_ylabel("throughput (frames/s, higher is better)")
+    ax.set_title(title, fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", metadata={"Date": None})
+    plt.close(fig)
+    svg = buffer.getvalue()
+    return svg[svg.index("<svg"):]  # drop the XML prolog: the SVG is inlined in HTML
+
+
+@block("benchmark-chart")
+def benchmark_chart(model: str) -> str:
+    """Per machine: the latency–throughput chart of ``model``, drawn from the results file."""
+    parts = []
+    for doc in _results():
+        records = [r for r in _model_records(doc, model) if r["scenario"] != "first-inference"]
+        if records:
+            svg = latency_throughput_svg(records, f"{model} on {doc['machine']['id']}")
+            parts.append(f'<figure class="perf-chart" markdown>\n{svg}\n</figure>')
+    if not parts:
+        raise RenderError(f"no results for model {model!r} to chart")
+    return _side_by_side(parts)
+
+
+@block("benchmark-machines")
+def benchmark_machines() -> str:
+    """Which machines have results, with what they are and what they ran."""
+    rows = []
+    for doc in _results():
+        m = doc["machine"]
+        rows.append([f"`{m['id']}`", m["cpu_model"], str(m["cores_logical"]),
+                     ", ".join(m["isa"]) or "–", f"{m['memory_gib']:.0f} GiB",
+                     m["openvino"].split("-")[0], m["date"][:10],
+                     "quick" if doc.get("quick") else "full", str(len(doc["records"]))])
+    return markdown_table(["Machine", "CPU", "Cores", "ISA", "Memory", "OpenVINO", "Date",
+                           "Run", "Records"], rows)

@@ -20,6 +20,7 @@ from openvino.preprocess import PrePostProcessor
 from perfguide.errors import UsageError
 from perfguide.snippet import snippet_main
 
+MODEL = "yolov5n"  # the zoo model this page is written around; --model takes yours
 # Small counts keep the page's example quick; the benchmark harness measures for real.
 FRAMES = 24
 
@@ -179,4 +180,4 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
 
 
 if __name__ == "__main__":
-    snippet_main(main, default_model="yolov5n")
+    snippet_main(main, default_model=MODEL)
