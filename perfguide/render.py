@@ -196,7 +196,7 @@ def benchmark_chart(model: str) -> str:
         records = [r for r in _model_records(doc, model) if r["scenario"] != "first-inference"]
         if records:
             svg = latency_throughput_svg(records, f"{model} on {doc['machine']['id']}")
-            parts.append(f'<figure class="perf-chart" markdown>\n{svg}\n</figure>')
+            parts.append(f'<div class="perf-chart">\n{svg}\n</div>')
     if not parts:
         raise RenderError(f"no results for model {model!r} to chart")
     return _side_by_side(parts)
@@ -214,3 +214,162 @@ def benchmark_machines() -> str:
                      "quick" if doc.get("quick") else "full", str(len(doc["records"]))])
     return markdown_table(["Machine", "CPU", "Cores", "ISA", "Memory", "OpenVINO", "Date",
                            "Run", "Records"], rows)
+
+
+# --- Page results: what a page's own snippet printed and observed ---------------------------
+
+def _page_entries(page: str) -> list[tuple[dict, dict]]:
+    """(machine, entry) for every machine whose page results include ``page``."""
+    from perfguide import pages
+    from perfguide.errors import UsageError
+
+    try:
+        docs = pages.load_all()
+    except UsageError as exc:
+        raise RenderError(str(exc)) from exc
+    found = [(d["machine"], d["pages"][page]) for d in docs if page in d["pages"]]
+    if not found:
+        raise RenderError(f"no page results for {page!r}: run `python scripts/pages.py regenerate {page}`")
+    return found
+
+
+def _observed(entry: dict, key: str, page: str) -> float:
+    try:
+        return entry["observed"][key]
+    except KeyError:
+        raise RenderError(f"{page}: the page results have no value {key!r}") from None
+
+
+def _per_machine(page: str, text_of) -> str:
+    entries = _page_entries(page)
+    if len(entries) == 1:
+        return text_of(entries[0][1])
+    return "; ".join(f"{text_of(e)} on {m['id']}" for m, e in entries)
+
+
+@block("page-output")
+def page_output(page: str) -> str:
+    """What the page's snippet module printed on each measured machine, with the machine named."""
+    parts = []
+    for machine, entry in _page_entries(page):
+        title = (f"Output on {machine['id']} ({machine['cpu_model']}, {machine['cores_logical']} cores, "
+                 f"{entry['device']}, {entry['model']}, OpenVINO {machine['openvino'].split('-')[0]}, "
+                 f"{machine['date'][:10]})")
+        body = "\n".join("    " + line for line in entry["output"].rstrip().splitlines())
+        parts.append(f'??? example "{title}"\n\n    ```text\n{body}\n    ```\n')
+    return "\n".join(parts)
+
+
+@block("value")
+def value(page: str, key: str, digits: str = "1") -> str:
+    """One value a page's snippet observed, e.g. ``{{ value guide/introduction throughput_fps }}``."""
+    return _per_machine(page, lambda e: f"{_observed(e, key, page):.{int(digits)}f}")
+
+
+@block("ratio")
+def ratio(page: str, numerator: str, denominator: str) -> str:
+    """How many times larger one observed value is than another, e.g. ``1.8×``."""
+    return _per_machine(
+        page, lambda e: f"{_observed(e, numerator, page) / _observed(e, denominator, page):.1f}×")
+
+
+@block("claim")
+def claim(page: str, left: str, relation: str, right: str) -> str:
+    """Guard a sentence of prose: fails the build unless ``left relation right`` holds on every
+    measured machine. Renders nothing."""
+    import operator
+
+    ops = {"<": operator.lt, ">": operator.gt, "<=": operator.le, ">=": operator.ge}
+    if relation not in ops:
+        raise RenderError(f"claim relation must be one of {', '.join(ops)}, not {relation!r}")
+    for machine, entry in _page_entries(page):
+        a, b = _observed(entry, left, page), _observed(entry, right, page)
+        if not ops[relation](a, b):
+            raise RenderError(f"the prose claims {left} {relation} {right} for {page}, but on "
+                              f"{machine['id']} the data says {a:.4g} vs {b:.4g}")
+    return ""
+
+
+# --- The harness against benchmark_app, and against the machine's practical peak -------------
+
+# The bar the harness must clear against benchmark_app in the same run (issue: performance bar).
+THROUGHPUT_BAR = 0.97  # harness offline FPS >= 0.97 x benchmark_app's
+LATENCY_BAR = 1.03  # harness single-stream median <= 1.03 x benchmark_app's
+
+
+def _best_offline(records: list[dict]) -> dict | None:
+    offline = [r for r in records if r["scenario"] == "offline" and r.get("throughput_fps")
+               and not r.get("benchmark_app")]
+    return max(offline, key=lambda r: r["throughput_fps"], default=None)
+
+
+@block("benchmark-app-check")
+def benchmark_app_check() -> str:
+    """Per machine: harness vs benchmark_app ratios, and the best swept configuration vs
+    benchmark_app's THROUGHPUT default."""
+    parts = []
+    for doc in _results():
+        rows = []
+        for r in doc["records"]:
+            b = r.get("benchmark_app")
+            if not b:
+                continue
+            if b["mode"] == "offline":
+                ours, theirs, unit = r["throughput_fps"], b["throughput_fps"], "FPS"
+                ok = b["ratio"] >= THROUGHPUT_BAR
+                bar = f"≥ {THROUGHPUT_BAR}"
+            else:
+                ours, theirs, unit = r["latency_ms"]["p50"], b["latency_ms_p50"], "ms p50"
+                ok = b["ratio"] <= LATENCY_BAR
+                bar = f"≤ {LATENCY_BAR}"
+            rows.append([f"`{r['model']}`", r["device"], config_label(r), f"{_fmt(ours, 2)} {unit}",
+                         f"{_fmt(theirs, 2)} {unit}", f"{b['ratio']:.3f}", bar,
+                         "yes" if ok else "**no**"])
+        if not rows:
+            continue
+        table = markdown_table(["Model", "Device", "Configuration", "Harness", "benchmark_app",
+                                "Ratio", "Bar", "Met"], rows)
+        best_rows = []
+        for model in dict.fromkeys(r["model"] for r in doc["records"]):
+            mine = [r for r in doc["records"] if r["model"] == model]
+            ref = next((r for r in mine if (r.get("benchmark_app") or {}).get("mode") == "offline"
+                        and r["config"].get("hint") == "throughput"), None)
+            best = _best_offline(mine)
+            if ref and best:
+                their = ref["benchmark_app"]["throughput_fps"]
+                best_rows.append([f"`{model}`", config_label(best), _fmt(best["throughput_fps"]),
+                                  _fmt(their), f"{best['throughput_fps'] / their:.2f}×"])
+        best_table = ("\n**Best configuration the sweep found, against `benchmark_app -hint "
+                      "throughput`:**\n\n" + markdown_table(
+                          ["Model", "Best configuration", "FPS", "benchmark_app FPS", "Gain"],
+                          best_rows)) if best_rows else ""
+        parts.append(f"{machine_stamp(doc)}\n\n{table}{best_table}")
+    if not parts:
+        raise RenderError("no results file has a benchmark_app comparison")
+    return _side_by_side(parts)
+
+
+@block("benchmark-peak")
+def benchmark_peak() -> str:
+    """Per machine: each model's best achieved GFLOP/s as a fraction of a large MatMul's."""
+    parts = []
+    for doc in _results():
+        matmul = (doc.get("peak") or {}).get("matmul") or {}
+        if not matmul:
+            continue
+        rows = [[f"MatMul {'×'.join(map(str, v.get('shape', [])))}", prec, _fmt(v["gflops"]), "1.00"]
+                for prec, v in sorted(matmul.items())]
+        for model in dict.fromkeys(r["model"] for r in doc["records"]):
+            rated = [r for r in doc["records"] if r["model"] == model and r.get("gflops")]
+            if not rated:
+                continue
+            best = max(rated, key=lambda r: r["gflops"])
+            prec = best["config"].get("precision") or (best.get("compiled") or {}).get("precision")
+            peak = (matmul.get(prec) or {}).get("gflops")
+            rows.append([f"`{model}` ({config_label(best)})", prec or "?", _fmt(best["gflops"]),
+                         f"{best['gflops'] / peak:.2f}" if peak else "–"])
+        parts.append(f"{machine_stamp(doc)}\n\n" + markdown_table(
+            ["Workload", "Precision", "GFLOP/s", "Fraction of MatMul peak"], rows))
+    if not parts:
+        raise RenderError("no results file has a MatMul peak measurement")
+    return _side_by_side(parts)

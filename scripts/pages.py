@@ -1,0 +1,55 @@
+#!/usr/bin/env python3
+"""Regenerate the page results: run every page's snippet module and store what it observed.
+
+Examples:
+  python scripts/pages.py regenerate                      # every page, on CPU
+  python scripts/pages.py regenerate guide/introduction   # one page
+  python scripts/pages.py list
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from perfguide import pages  # noqa: E402
+from perfguide.devices import check_device  # noqa: E402
+from perfguide.environment import describe_machine  # noqa: E402
+from perfguide.errors import UsageError, run_cli  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], epilog=__doc__.split("\n", 2)[2],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("list", help="the pages that have a snippet module")
+    regen = sub.add_parser("regenerate", help="run pages' snippets, store their results")
+    regen.add_argument("pages", nargs="*", help="section/page names (default: all)")
+    regen.add_argument("--device", default="CPU")
+    regen.add_argument("--machine-id", help="name of this machine's results file")
+    args = parser.parse_args(argv)
+
+    if args.command == "list":
+        print("\n".join(pages.snippet_pages()))
+        return 0
+    device = check_device(args.device)
+    unknown = sorted(set(args.pages) - set(pages.snippet_pages()))
+    if unknown:
+        raise UsageError(f"unknown page(s) {', '.join(unknown)}; pages: {', '.join(pages.snippet_pages())}")
+    machine = describe_machine(args.machine_id)
+    path = pages.pages_dir() / f"{machine['id']}.json"
+    doc = pages.load(path) if path.exists() else pages.new_document(machine)
+    doc["machine"] = machine
+    for page in args.pages or pages.snippet_pages():
+        print(f"running {page} on {device} ...", file=sys.stderr)
+        doc["pages"][page] = pages.run_page(page, device)
+        pages.save(doc, path)  # after each page: an interruption keeps what was done
+    print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run_cli(main))
