@@ -11,11 +11,19 @@ so a typo never ships as literal braces.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import re
 
 from mkdocs.exceptions import PluginError
 
+import perfguide
 from perfguide import render
+
+# Page-specific renderers live in perfguide/render_<page>.py and register themselves on import.
+for _module in pkgutil.iter_modules(perfguide.__path__):
+    if _module.name.startswith("render_"):
+        importlib.import_module(f"perfguide.{_module.name}")
 
 FENCE = re.compile(r"^\s*(?P<fence>`{3,}|~{3,})")
 BLOCK = re.compile(r"\{\{\s*(?P<name>[a-z][\w-]*)(?P<args>(?:\s+[^\s}]+)*)\s*\}\}")

@@ -9,6 +9,7 @@ prose of a page never carries a number typed by hand.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import importlib.util
 import io
 import json
@@ -56,8 +57,10 @@ def run_page(page: str, device: str, model: str | None = None) -> dict:
         observed = module.main(device=device, model=str(resolve_model(model or module.MODEL)))
     # Round-trip through JSON so what is stored is exactly what a reader of the file gets.
     observed = json.loads(json.dumps(observed, default=str))
+    from perfguide.environment import describe_machine
+
     return {"device": device, "model": model or module.MODEL, "observed": observed,
-            "output": printed.getvalue()}
+            "output": printed.getvalue(), "date": describe_machine()["date"]}
 
 
 def new_document(machine: dict) -> dict:
@@ -97,3 +100,15 @@ def load_all() -> list[dict]:
 def save(doc: dict, path: Path) -> Path:
     validate(doc, path)
     return results.write_atomic(json.dumps(doc, indent=1, allow_nan=False) + "\n", path)
+
+
+def store(path: Path, machine: dict, page: str, entry: dict) -> Path:
+    """Put one page's entry into the machine's file: read, update, replace atomically, under a
+    lock so that two runs at once (two pages regenerated in parallel) lose nothing."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        doc = load(path) if path.exists() else new_document(machine)
+        doc["machine"] = machine
+        doc["pages"][page] = entry
+        return save(doc, path)

@@ -254,7 +254,7 @@ def page_output(page: str) -> str:
     for machine, entry in _page_entries(page):
         title = (f"Output on {machine['id']} ({machine['cpu_model']}, {machine['cores_logical']} cores, "
                  f"{entry['device']}, {entry['model']}, OpenVINO {machine['openvino'].split('-')[0]}, "
-                 f"{machine['date'][:10]})")
+                 f"{entry.get('date', machine['date'])[:10]})")
         body = "\n".join("    " + line for line in entry["output"].rstrip().splitlines())
         parts.append(f'??? example "{title}"\n\n    ```text\n{body}\n    ```\n')
     return "\n".join(parts)

@@ -41,12 +41,10 @@ def main(argv: list[str] | None = None) -> int:
         raise UsageError(f"unknown page(s) {', '.join(unknown)}; pages: {', '.join(pages.snippet_pages())}")
     machine = describe_machine(args.machine_id)
     path = pages.pages_dir() / f"{machine['id']}.json"
-    doc = pages.load(path) if path.exists() else pages.new_document(machine)
-    doc["machine"] = machine
     for page in args.pages or pages.snippet_pages():
         print(f"running {page} on {device} ...", file=sys.stderr)
-        doc["pages"][page] = pages.run_page(page, device)
-        pages.save(doc, path)  # after each page: an interruption keeps what was done
+        entry = pages.run_page(page, device)
+        pages.store(path, machine, page, entry)  # after each page: an interruption keeps the rest
     print(f"wrote {path}")
     return 0
 
