@@ -1,0 +1,71 @@
+"""Checks on what the Getting performance numbers page's examples observed, on every device.
+
+Relations only, never absolute times: the machine is shared and noisy.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from conftest import device_params, load_snippet, run_snippet
+
+PAGE = Path("guide/measuring.py")
+DEVICES = device_params(load_snippet(PAGE))
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_every_figure_is_a_positive_finite_number(device: str) -> None:
+    r = run_snippet(PAGE, device)
+    for key in ("first_ms", "second_ms", "p50_ms", "p90_ms", "p99_ms", "mean_ms", "contended_p50_ms",
+                "app_fps", "app_prep_ms", "app_infer_ms", "app_draw_ms", "sync_fps", "async_fps",
+                "steps_sum_ms", "chain_ms", "one_pass_ms", "fixed_fps"):
+        assert r[key] > 0 and math.isfinite(r[key]), key
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_percentiles_come_from_every_repeat(device: str) -> None:
+    """The pooled sample has repeats x frames latencies; percentiles are ordered; spread is sane."""
+    r = run_snippet(PAGE, device)
+    assert r["samples"] == r["repeats"] * r["frames"]
+    assert len(r["repeat_medians_ms"]) == r["repeats"]
+    assert r["p50_ms"] <= r["p90_ms"] <= r["p99_ms"] <= r["max_ms"]
+    assert min(r["repeat_medians_ms"]) <= r["p50_ms"] * 1.5  # the pooled median lies among them
+    assert r["spread_pct"] >= 0
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_stage_times_account_for_the_application_loop(device: str) -> None:
+    """Preprocessing + inference + drawing is (almost) the whole frame time of the loop."""
+    r = run_snippet(PAGE, device)
+    frame_ms = 1000 / r["app_fps"]
+    stages = r["app_prep_ms"] + r["app_infer_ms"] + r["app_draw_ms"]
+    assert 0.9 * frame_ms <= stages <= frame_ms * 1.0001
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_the_one_pass_conversion_gives_the_same_tensor(device: str) -> None:
+    """The fix changes the cost of preprocessing, not its result."""
+    r = run_snippet(PAGE, device)
+    assert r["one_pass_max_abs_diff"] <= 1e-6
+    assert len(r["conversion_steps_ms"]) == 3
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_the_one_pass_conversion_needs_no_new_memory(device: str) -> None:
+    """Writing into a buffer allocated once faults in no pages; three fresh arrays a frame may."""
+    r = run_snippet(PAGE, device)
+    if r["faults_one_pass"] is None:
+        pytest.skip("no page-fault counter on this platform")
+    assert r["faults_one_pass"] <= r["faults_in_a_row"]
+    assert r["faults_one_pass"] < 1
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_the_async_loop_drew_every_frame(device: str) -> None:
+    r = run_snippet(PAGE, device)
+    assert r["fixed_frames_drawn"] == r["frames"]
+    assert r["async_requests"] >= 1
+    assert r["drawn_shape"] == [720, 1280, 3]
