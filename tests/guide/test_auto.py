@@ -1,0 +1,94 @@
+"""Checks on what the Multi-device and AUTO page's examples observed, on every AUTO device.
+
+Relations only: which devices were used, what was read back, how many requests each
+configuration asked for. The frame rates are not compared: on a machine with one device the three
+hints differ only by noise, and the page says so.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from conftest import device_params, load_snippet, run_snippet
+
+PAGE = Path("guide/auto.py")
+DEVICES = device_params(load_snippet(PAGE))
+
+
+def _family(name: str) -> str:
+    return name.split(".")[0]
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_auto_runs_on_devices_it_was_given(device: str) -> None:
+    r = run_snippet(PAGE, device)
+    real = set(r["available_devices"])
+    for key in ("select_execution_devices", "by_name_execution_devices", "cumulative_execution_devices",
+                "multi_execution_devices", "modern_execution_devices"):
+        assert r[key] and set(r[key]) <= real, key
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_the_device_name_and_the_priorities_property_agree(device: str) -> None:
+    r = run_snippet(PAGE, device)
+    assert r["by_name_execution_devices"] == r["by_property_execution_devices"]
+    assert r["priorities_read_back"] == r["candidates"]
+    assert r["candidates"].split(",")[-1].startswith("CPU")  # the fastest-first order puts the CPU last
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_excluding_the_cpu_leaves_the_others_or_nothing(device: str) -> None:
+    r = run_snippet(PAGE, device)
+    others = [d for d in r["available_devices"] if not d.startswith("CPU")]
+    if others:
+        assert r["exclude_cpu_error"] is None
+        assert r["exclude_cpu_execution_devices"]
+        assert not any(d.startswith("CPU") for d in r["exclude_cpu_execution_devices"])
+    else:
+        assert r["exclude_cpu_error"], "AUTO:-CPU must fail where the CPU is the only device"
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_cumulative_throughput_runs_every_device_with_the_throughput_hint(device: str) -> None:
+    r = run_snippet(PAGE, device)
+    per_device = r["cumulative_per_device_requests"]
+    names = set(r["cumulative_execution_devices"])
+    assert set(per_device) in (names, {_family(d) for d in names})
+    assert all(hint.endswith("THROUGHPUT") for hint in r["cumulative_per_device_hints"].values())
+    assert r["cumulative_requests"] >= sum(per_device.values()) >= 1
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_schedule_policy_is_read_back(device: str) -> None:
+    assert run_snippet(PAGE, device)["schedule_policy_read_back"] == "DEVICE_PRIORITY"
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_multi_still_compiles_and_auto_cumulative_throughput_matches_it(device: str) -> None:
+    r = run_snippet(PAGE, device)
+    assert r["multi_plugin"] == "openvino_auto_plugin"  # MULTI is served by the AUTO plugin
+    assert r["multi_hint"] == "THROUGHPUT"
+    assert sorted(r["multi_execution_devices"]) == sorted(r["modern_execution_devices"])
+    assert r["multi_requests"] == r["modern_requests"]
+    assert r["multi_vs_auto_max_abs"] <= 1e-2 * max(1.0, r["output_scale"])
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_multi_reads_back_throughput_but_passes_the_real_hint_down(device: str) -> None:
+    r = run_snippet(PAGE, device)
+    assert r["multi_latency_hint_read_back"] == "THROUGHPUT"
+    device_hints = r["multi_latency_device_hints"]
+    assert device_hints and all(h.endswith("LATENCY") for h in device_hints)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_the_hints_ask_for_the_requests_the_page_says(device: str) -> None:
+    r = run_snippet(PAGE, device)
+    assert r["latency_requests"] <= r["throughput_requests"] <= r["cumulative_throughput_requests"]
+    for key in ("latency_fps", "throughput_fps", "cumulative_throughput_fps"):
+        assert r[key] > 0 and math.isfinite(r[key]), key
+    if len(r["cumulative_throughput_execution_devices"]) == 1:  # one device: nothing to add up
+        assert r["cumulative_throughput_requests"] == r["throughput_requests"]
