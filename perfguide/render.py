@@ -150,15 +150,30 @@ def pareto_front(points: list[tuple[float, float]]) -> list[int]:
     return front
 
 
-def latency_throughput_svg(records: list[dict], title: str) -> str:
-    """A latency–throughput scatter (each configuration a point), the Pareto front joined."""
-    import io
-
+def pyplot():
+    """matplotlib's pyplot on the headless Agg backend (charts are rendered at build time)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    return plt
+
+
+def inline_svg(fig) -> str:
+    """A figure as an SVG element to inline in a page: no XML prolog, no date, no external asset."""
+    import io
+
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", metadata={"Date": None})
+    pyplot().close(fig)
+    svg = buffer.getvalue()
+    return svg[svg.index("<svg"):]
+
+
+def latency_throughput_svg(records: list[dict], title: str) -> str:
+    """A latency–throughput scatter (each configuration a point), the Pareto front joined."""
+    plt = pyplot()
     pts = [(r["latency_ms"]["p50"], r["throughput_fps"], r) for r in records
            if r.get("latency_ms") and r.get("throughput_fps")]
     if not pts:
@@ -181,11 +196,7 @@ def latency_throughput_svg(records: list[dict], title: str) -> str:
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", metadata={"Date": None})
-    plt.close(fig)
-    svg = buffer.getvalue()
-    return svg[svg.index("<svg"):]  # drop the XML prolog: the SVG is inlined in HTML
+    return inline_svg(fig)
 
 
 @block("benchmark-chart")

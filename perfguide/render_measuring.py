@@ -3,7 +3,7 @@ application's to benchmark_app's, as a table and a chart, and the cost of each c
 
 from __future__ import annotations
 
-from perfguide.render import RenderError, _page_entries, block, markdown_table
+from perfguide.render import RenderError, _page_entries, block, inline_svg, markdown_table, pyplot
 
 PAGE = "guide/measuring"
 
@@ -42,13 +42,7 @@ def measuring_loops() -> str:
 
 
 def _loops_svg(entry: dict, title: str) -> str:
-    import io
-
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     values = [_value(entry, key) for key, _ in LOOPS]
     fig, ax = plt.subplots(figsize=(7, 2.6), dpi=100)
     bars = ax.barh(range(len(values)), values, color=["#c0504d", "#e39e54", "#4f81bd", "#2e5a8a"])
@@ -63,12 +57,7 @@ def _loops_svg(entry: dict, title: str) -> str:
     ax.grid(axis="x", alpha=0.3)
     ax.set_xlim(0, max(values) * 1.15)
     fig.tight_layout()
-    buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", metadata={"Date": None})
-    plt.close(fig)
-
-    svg = buffer.getvalue()
-    return svg[svg.index("<svg"):]
+    return inline_svg(fig)
 
 
 @block("measuring-chart")

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
-
-from perfguide.render import RenderError, _page_entries, block, markdown_table
+from perfguide.render import RenderError, _page_entries, block, inline_svg, markdown_table, pyplot
 
 PAGE = "guide/precision"
 PRECISIONS = ("f32", "bf16", "f16", "int8")
@@ -46,11 +44,7 @@ def precision_table() -> str:
 
 
 def _chart(machine: dict, entry: dict) -> str:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     speed = [_observed(entry, f"{n}_speedup") for n in PRECISIONS]
     mean_err = [_observed(entry, f"{n}_mean_abs") for n in PRECISIONS]
     max_err = [_observed(entry, f"{n}_max_abs") for n in PRECISIONS]
@@ -75,11 +69,7 @@ def _chart(machine: dict, entry: dict) -> str:
         ax.grid(axis="x", alpha=0.3)
     fig.suptitle(f"{entry['model']} on {machine['id']} ({entry['device']})", fontsize=10)
     fig.tight_layout()
-    buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", metadata={"Date": None})
-    plt.close(fig)
-    svg = buffer.getvalue()
-    return f'<div class="perf-chart">\n{svg[svg.index("<svg"):]}\n</div>'
+    return f'<div class="perf-chart">\n{inline_svg(fig)}\n</div>'
 
 
 @block("precision-chart")
