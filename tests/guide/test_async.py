@@ -1,0 +1,62 @@
+"""Checks on what the async page's examples observed, on every device they ran on.
+
+Relations only, never absolute times: the machine is shared and noisy.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import device_params, load_snippet, run_snippet
+
+PAGE = Path("guide/async.py")
+MODULE = load_snippet(PAGE)
+DEVICES = device_params(MODULE)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_every_loop_gives_the_same_answers(device: str) -> None:
+    """Sync, two-request and queue loops return the same result for each frame, in frame order."""
+    r = run_snippet(PAGE, device)
+    assert r["answers_agree"]
+    assert r["distinct_answers"] > 1  # the frames differ, so a mix-up would show
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_only_the_async_pipeline_overlaps_capture_and_inference(device: str) -> None:
+    r = run_snippet(PAGE, device)
+    assert r["sync_overlapping_captures"] == 0
+    # Every capture after the first runs while the previous frame's request is in flight.
+    assert r["async_overlapping_captures"] >= r["frames"] // 2
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_the_timeline_is_short_and_well_formed(device: str) -> None:
+    r = run_snippet(PAGE, device)
+    timeline = r["timeline"]
+    assert set(timeline) == {"sync", "async", "queue"}
+    assert len(timeline["async"]["requests"]) == 2  # request A and request B
+    assert len(timeline["queue"]["requests"]) <= 2  # the queue's two requests
+    for loop in timeline.values():
+        captures = loop["capture"]
+        assert len(captures) == r["timeline_frames"] <= 12
+        assert all(0 <= start <= end for start, end in captures)
+        assert all(a[1] <= b[0] for a, b in zip(captures, captures[1:], strict=False))  # one host
+        flights = [pair for row in loop["requests"] for pair in row]
+        assert len(flights) == r["timeline_frames"]
+        assert all(0 <= start <= end for start, end in flights)
+
+
+def test_the_timeline_chart_draws_from_the_observed_data() -> None:
+    from perfguide.render import RenderError
+    from perfguide.render_async import timeline_svg
+
+    r = run_snippet(PAGE, "CPU")
+    entry = {"observed": r}
+    svg = timeline_svg(entry, "test")
+    assert svg.startswith("<svg") and "request A" in svg
+    broken = {"observed": {**r, "timeline": {"sync": {"capture": [[5.0, 1.0]], "requests": []}}}}
+    with pytest.raises(RenderError):
+        timeline_svg(broken, "test")
