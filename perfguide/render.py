@@ -77,8 +77,10 @@ def config_label(record: dict) -> str:
         parts.append(cfg["hint"].upper())
     streams = cfg.get("streams") or compiled.get("streams")
     requests = cfg.get("requests") or compiled.get("requests")
-    if streams or requests:
-        parts.append(f"{streams or '?'} str × {requests or '?'} req")
+    if streams and requests:
+        parts.append(f"{streams} str × {requests} req")
+    elif requests:
+        parts.append(f"{requests} req")
     if (cfg.get("batch") or 1) > 1:
         parts.append(f"batch {cfg['batch']}")
     if cfg.get("precision"):
@@ -213,6 +215,20 @@ def benchmark_chart(model: str) -> str:
     return _side_by_side(parts)
 
 
+# The ISA features that decide which kernels OpenVINO's CPU plugin can use.
+KEY_ISA = {"avx2": "AVX2", "avx512f": "AVX-512", "avx512_vnni": "AVX512-VNNI",
+           "avx512_bf16": "AVX512-BF16", "avx512_fp16": "AVX512-FP16", "amx_bf16": "AMX-BF16",
+           "amx_int8": "AMX-INT8", "amx_fp16": "AMX-FP16"}
+
+
+def isa_summary(flags: list[str]) -> str:
+    """The key ISA features a machine has, and whether it has AMX at all."""
+    names = [label for flag, label in KEY_ISA.items() if flag in flags]
+    if not any(flag.startswith("amx") for flag in flags):
+        names.append("no AMX")
+    return ", ".join(names) or "–"
+
+
 @block("benchmark-machines")
 def benchmark_machines() -> str:
     """Which machines have results, with what they are and what they ran."""
@@ -220,7 +236,7 @@ def benchmark_machines() -> str:
     for doc in _results():
         m = doc["machine"]
         rows.append([f"`{m['id']}`", m["cpu_model"], str(m["cores_logical"]),
-                     ", ".join(m["isa"]) or "–", f"{m['memory_gib']:.0f} GiB",
+                     isa_summary(m["isa"]), f"{m['memory_gib']:.0f} GiB",
                      m["openvino"].split("-")[0], m["date"][:10],
                      "quick" if doc.get("quick") else "full", str(len(doc["records"]))])
     return markdown_table(["Machine", "CPU", "Cores", "ISA", "Memory", "OpenVINO", "Date",

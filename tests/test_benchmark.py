@@ -1,0 +1,322 @@
+"""The benchmark harness: every scenario gives a valid, self-consistent record, and the command
+line turns every bad input into one line on stderr with exit code 2.
+
+Relations only, never absolute times (the machine is shared and noisy); runs are short
+(fractions of a second) on a tiny model built here, or on the zoo's mobilenet.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import openvino as ov
+import pytest
+
+from perfguide import bench, results
+from perfguide.bench import BenchConfig
+
+REPO = Path(__file__).resolve().parents[1]
+SCRIPT = REPO / "scripts" / "benchmark.py"
+SECONDS = 0.3
+MIN_COUNT = 5
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A small conv net saved as IR: compiles and runs in milliseconds."""
+    import openvino.opset15 as ops
+
+    rng = np.random.default_rng(0)
+    x = ops.parameter([1, 8, 32, 32], ov.Type.f32, name="x")
+    w = ops.constant(rng.standard_normal((16, 8, 3, 3), dtype=np.float32) * np.float32(0.1))
+    y = ops.relu(ops.convolution(x, w, [1, 1], [1, 1], [1, 1], [1, 1]))
+    y = ops.reduce_mean(y, ops.constant(np.array([2, 3], np.int64)), keep_dims=False)
+    path = tmp_path_factory.mktemp("tiny") / "tiny.xml"
+    ov.save_model(ov.Model([y], [x], "tiny"), str(path))
+    return str(path)
+
+
+def check_record(record: dict, scenario: str, batch: int = 1) -> dict:
+    results.validate_record(record)
+    assert record["scenario"] == scenario
+    if scenario != "first-inference":
+        lat = record["latency_ms"]
+        assert lat["min"] <= lat["p50"] <= lat["p90"] <= lat["p99"] <= lat["max"]
+        assert record["count"] >= MIN_COUNT
+        assert record["duration_s"] >= SECONDS
+        expected = record["count"] * batch / record["duration_s"]
+        assert record["throughput_fps"] == pytest.approx(expected, rel=1e-6)
+    assert len(record["repeats"]) == 2
+    assert record["peak_rss_mib"] > 0
+    assert record["compiled"]["execution_devices"]
+    return record
+
+
+def measure(model: str, scenario: str, config: BenchConfig | None = None, **kw) -> dict:
+    kw = {"seconds": SECONDS, "repeats": 2, "min_count": MIN_COUNT, **kw}
+    return bench.measure(model, "CPU", scenario, config or BenchConfig(), **kw)
+
+
+def test_single_stream(tiny_model: str) -> None:
+    r = check_record(measure(tiny_model, "single-stream"), "single-stream")
+    assert r["compiled"]["requests"] == 1
+    assert r["config"]["hint"] == "latency" and r["compiled"]["hint"] == "LATENCY"
+    assert r["model"] == "tiny" and r["id"].startswith("tiny/CPU/single-stream/hint=latency/batch=1")
+
+
+def test_offline_with_two_requests_and_a_batch(tiny_model: str) -> None:
+    r = check_record(measure(tiny_model, "offline", BenchConfig(requests=2, batch=4)), "offline", batch=4)
+    assert r["compiled"]["requests"] == 2
+    assert r["config"]["batch"] == 4 and r["count"] % 2 == 0
+
+
+def test_offline_full_mode_and_explicit_settings(tiny_model: str) -> None:
+    cfg = BenchConfig(hint="none", streams=1, threads=1, precision="f32", full=True)
+    r = check_record(measure(tiny_model, "offline", cfg), "offline")
+    assert r["compiled"]["streams"] == 1 and r["compiled"]["threads"] == 1
+    assert r["compiled"]["precision"] == "f32" and r["config"]["full"] is True
+
+
+def test_zoo_model_records_gflops() -> None:
+    r = check_record(measure("mobilenet", "offline", BenchConfig(precision="f32")), "offline")
+    assert r["gflops"] == pytest.approx(2 * 300e6 * r["throughput_fps"] / 1e9, rel=0.2)
+
+
+def test_dynamic_model_takes_seq_len(tmp_path: Path) -> None:
+    import openvino.opset15 as ops
+
+    ids = ops.parameter([-1, -1], ov.Type.i64, name="input_ids")
+    table = ops.constant(np.random.default_rng(0).standard_normal((1000, 16), dtype=np.float32))
+    emb = ops.gather(table, ids, ops.constant(np.int64(0)))
+    out = ops.reduce_sum(emb, ops.constant(np.array([1], np.int64)), keep_dims=False)
+    path = tmp_path / "dyn.xml"
+    ov.save_model(ov.Model([out], [ids], "dyn"), str(path))
+    r = measure(str(path), "single-stream", BenchConfig(seq_len=32, batch=2))
+    check_record(r, "single-stream", batch=2)
+    assert r["config"]["seq_len"] == 32
+
+
+def test_server_latency_counts_from_the_scheduled_arrival() -> None:
+    """Far above capacity, queries wait for a free request: p99 grows far past single-stream p50."""
+    single = measure("mobilenet", "single-stream", BenchConfig(precision="f32"), repeats=1)
+    offline = measure("mobilenet", "offline", BenchConfig(precision="f32"), repeats=1)
+    rate = 20 * offline["throughput_fps"]
+    cfg = BenchConfig(precision="f32", rate=rate)
+    r = bench.measure("mobilenet", "CPU", "server", cfg, seconds=0.6, repeats=1, min_count=MIN_COUNT)
+    results.validate_record(r)
+    assert r["server"]["rate_qps"] == pytest.approx(rate)
+    assert r["latency_ms"]["p99"] > 10 * single["latency_ms"]["p50"]
+    assert r["latency_ms"]["p99"] > 0.2 * 600  # queueing grows through the run
+    # At a gentle rate the queue stays short: the p99 stays far below the overloaded one.
+    gentle = bench.measure("mobilenet", "CPU", "server", BenchConfig(precision="f32", rate=rate / 100),
+                           seconds=SECONDS, repeats=2, min_count=MIN_COUNT)  # fmt: skip
+    check_record(gentle, "server")
+    assert gentle["latency_ms"]["p99"] < r["latency_ms"]["p99"] / 3
+
+
+def test_server_max_rate(tiny_model: str) -> None:
+    easy = measure(tiny_model, "server", BenchConfig(max_rate=True, p99_bound_ms=1e5), repeats=2)
+    check_record(easy, "server")
+    assert easy["server"]["max_rate_qps"] == pytest.approx(easy["server"]["rate_qps"])
+    assert easy["server"]["max_rate_qps"] > 0 and easy["server"]["p99_bound_ms"] == 1e5
+    impossible = measure(tiny_model, "server", BenchConfig(max_rate=True, p99_bound_ms=1e-6), repeats=2)
+    results.validate_record(impossible)
+    assert impossible["server"]["max_rate_qps"] is None and "no rate meets" in impossible["warning"]
+
+
+def test_first_inference_cold_and_cached(tiny_model: str) -> None:
+    r = check_record(measure(tiny_model, "first-inference"), "first-inference")
+    fi = r["first_inference_ms"]
+    assert fi["cold"] > 0 and fi["cached"] > 0
+    assert fi["cold_spread_pct"] >= 0 and fi["cached_spread_pct"] >= 0
+    assert r["throughput_fps"] is None and r["latency_ms"] is None
+
+
+def test_peak_matmul() -> None:
+    peak = bench.peak_matmul("CPU", "f32", (256, 256, 256), seconds=0.2, repeats=2)
+    assert peak["gflops"] > 0 and peak["shape"] == [256, 256, 256]
+
+
+def test_peak_rss_is_reset_per_measurement() -> None:
+    big = np.ones(64 * 2**20 // 8)  # 64 MiB resident
+    with_big = bench.peak_rss_mib()
+    del big
+    if not bench.reset_peak_rss():
+        pytest.skip("this kernel cannot reset the peak resident set")
+    assert bench.peak_rss_mib() < with_big - 32
+
+
+# --------------------------------------------------------------------------------------------
+# The command line
+
+
+def run(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(SCRIPT), *args], cwd=REPO, capture_output=True, text=True,
+                          timeout=timeout)  # fmt: skip
+
+
+def bad_cases(tmp: Path) -> dict[str, list[str]]:
+    (tmp / "not-a-model.onnx").write_text("this is not a model")
+    (tmp / "a-file").write_text("x")
+    invalid = tmp / "invalid.json"
+    invalid.write_text(json.dumps({"schema_version": 1, "machine": {}, "quick": False, "generated_by": "x",
+                                   "records": [], "peak": {}}))  # fmt: skip
+    m = ["measure", "--model", "mobilenet"]
+    return {
+        "missing model path": ["measure", "--model", str(tmp / "absent.xml"), "--scenario", "offline"],
+        "unknown zoo name": ["measure", "--model", "alexnet", "--scenario", "offline"],
+        "not a model": ["measure", "--model", str(tmp / "not-a-model.onnx"), "--scenario", "offline"],
+        "unknown device": [*m, "--device", "NOPE", "--scenario", "offline"],
+        "unknown scenario": [*m, "--scenario", "bogus"],
+        "zero seconds": [*m, "--scenario", "offline", "--seconds", "0"],
+        "negative seconds": [*m, "--scenario", "offline", "--seconds", "-3"],
+        "zero streams": [*m, "--scenario", "offline", "--streams", "0"],
+        "negative requests": [*m, "--scenario", "offline", "--requests", "-1"],
+        "zero batch": [*m, "--scenario", "offline", "--batch", "0"],
+        "zero rate": [*m, "--scenario", "server", "--rate", "0"],
+        "negative rate": [*m, "--scenario", "server", "--rate", "-5"],
+        "server without rate": [*m, "--scenario", "server"],
+        "max-rate without bound": [*m, "--scenario", "server", "--max-rate"],
+        "unsupported precision": [*m, "--scenario", "offline", "--precision", "f16"],
+        "unwritable output": [*m, "--scenario", "offline", "--json", str(tmp / "a-file" / "out.json")],
+        "output is a folder": [*m, "--scenario", "offline", "--json", str(tmp)],
+        "invalid results file": ["validate", str(invalid)],
+        "not json": ["validate", str(tmp / "a-file")],
+        "export of invalid file": ["export-csv", str(invalid)],
+        "compare with zero seconds": ["compare-benchmark-app", "--model", "mobilenet", "--seconds", "0"],
+        "regenerate unknown model": ["regenerate", "--quick", "--models", "nope", "--results-dir", str(tmp)],
+        "regenerate unknown device": ["regenerate", "--quick", "--devices", "NOPE",
+                                      "--results-dir", str(tmp)],
+        "regenerate bad results dir": ["regenerate", "--quick", "--results-dir", str(tmp / "a-file")],
+    }
+
+
+@pytest.fixture(scope="module")
+def bad_outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, subprocess.CompletedProcess]:
+    """Every bad-input case, run in parallel subprocesses (each imports openvino)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    tmp = tmp_path_factory.mktemp("bad")
+    cases = bad_cases(tmp)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        done = dict(zip(cases, pool.map(lambda args: run(*args, timeout=120), cases.values()), strict=True))
+    return done
+
+
+CASE_NAMES = [
+    "missing model path", "unknown zoo name", "not a model", "unknown device", "unknown scenario",
+    "zero seconds", "negative seconds", "zero streams", "negative requests", "zero batch", "zero rate",
+    "negative rate", "server without rate", "max-rate without bound", "unsupported precision",
+    "unwritable output", "output is a folder", "invalid results file", "not json", "export of invalid file",
+    "compare with zero seconds", "regenerate unknown model", "regenerate unknown device",
+    "regenerate bad results dir",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("case", CASE_NAMES)
+def test_bad_input_is_one_line_and_exit_2(bad_outcomes: dict, case: str) -> None:
+    done = bad_outcomes[case]
+    assert done.returncode == 2, (case, done.stdout, done.stderr)
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, (case, done.stderr)
+    assert lines[0].startswith("error: ") and "Traceback" not in done.stderr
+    assert done.stdout == ""
+
+
+def test_bad_input_messages_say_what_is_wrong(bad_outcomes: dict) -> None:
+    assert "available here: CPU" in bad_outcomes["unknown device"].stderr
+    assert "invalid.json" in bad_outcomes["invalid results file"].stderr
+    assert "machine" in bad_outcomes["invalid results file"].stderr
+    assert "--rate" in bad_outcomes["server without rate"].stderr
+    assert "--p99-ms" in bad_outcomes["max-rate without bound"].stderr
+    assert "bogus" in bad_outcomes["unknown scenario"].stderr
+
+
+def test_every_bad_case_is_tested() -> None:
+    assert set(CASE_NAMES) == set(bad_cases(Path("/tmp")).keys())
+
+
+def test_help_shows_examples() -> None:
+    done = run("--help")
+    assert done.returncode == 0 and "examples:" in done.stdout and "regenerate --quick" in done.stdout
+
+
+def test_measure_cli_writes_a_valid_record(tiny_model: str, tmp_path: Path) -> None:
+    out = tmp_path / "sub" / "record.json"
+    done = run("measure", "--model", tiny_model, "--scenario", "offline", "--seconds", "0.2",
+               "--repeats", "2", "--requests", "2", "--json", str(out))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    record = json.loads(out.read_text())
+    check = results.validate_record(record)
+    assert check["compiled"]["requests"] == 2
+
+
+def test_compare_benchmark_app_gives_positive_ratios(tmp_path: Path) -> None:
+    out = tmp_path / "compare.json"
+    done = run("compare-benchmark-app", "--model", "mobilenet", "--seconds", "1", "--repeats", "1",
+               "--json", str(out))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    records = json.loads(out.read_text())
+    assert [r["benchmark_app"]["mode"] for r in records] == ["offline", "single-stream"]
+    for r in records:
+        results.validate_record(r)
+        b = r["benchmark_app"]
+        assert b["ratio"] > 0 and b["throughput_fps"] > 0 and b["latency_ms_p50"] > 0
+        assert r["id"].endswith("/vs=benchmark_app")
+
+
+def test_regenerate_quick_writes_its_own_file_and_nothing_else(tmp_path: Path) -> None:
+    from test_results import make_doc
+
+    other = results.save_atomic(make_doc("other-machine-8c-linux"), tmp_path / "other-machine-8c-linux.json")
+    full = results.save_atomic(make_doc("test-box-2c-linux"), tmp_path / "test-box-2c-linux.json")
+    other_before, full_before = other.read_bytes(), full.read_bytes()
+    done = run("regenerate", "--quick", "--models", "mobilenet", "--seconds", "0.3", "--repeats", "2",
+               "--only", "single-stream", "offline", "--results-dir", str(tmp_path),
+               "--machine-id", "test-box-2c-linux")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert other.read_bytes() == other_before  # another machine's file is never touched
+    assert full.read_bytes() == full_before  # a quick run never replaces a full one
+    quick = tmp_path / "test-box-2c-linux.quick.json"
+    doc = results.load(quick)
+    assert doc["quick"] is True and doc["machine"]["id"] == "test-box-2c-linux"
+    ids = [r["id"] for r in doc["records"]]
+    assert "mobilenet/CPU/offline/hint=throughput/batch=1/precision=f32" in ids
+    assert "mobilenet/CPU/single-stream/hint=latency/batch=1/precision=f32" in ids
+    assert {r["scenario"] for r in doc["records"]} == {"single-stream", "offline"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["other-machine-8c-linux.json", "test-box-2c-linux.json", "test-box-2c-linux.quick.json"]
+    )  # no temp file left behind
+
+    csv_path = tmp_path / "out" / "quick.csv"
+    done = run("export-csv", str(quick), "-o", str(csv_path))
+    assert done.returncode == 0, done.stderr
+    import csv
+
+    with open(csv_path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == len(doc["records"])
+    assert [r["id"] for r in rows] == ids
+
+    done = run("validate", str(quick), str(other))
+    assert done.returncode == 0 and done.stdout.count("ok: ") == 2
+
+
+def test_missing_benchmark_app_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(bench.sys, "executable", str(tmp_path / "python"))
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(bench.UsageError, match="benchmark_app not found"):
+        bench.benchmark_app_path()
+
+
+def test_benchmark_app_keeps_the_inputs_native_type(tiny_model: str) -> None:
+    """benchmark_app would feed an image-like input as u8: it must get the model's f32."""
+    p = bench.prepare(tiny_model, "CPU", "offline", BenchConfig())
+    cmd = bench.benchmark_app_command(p, "offline", 1, "/tmp/report", None)
+    assert cmd[cmd.index("-ip") + 1] == "f32"
+    assert cmd[cmd.index("-shape") + 1] == "x[1,8,32,32]"
+    assert cmd[cmd.index("-hint") + 1] == "throughput" and cmd[cmd.index("-api") + 1] == "async"
