@@ -133,12 +133,23 @@ def check_writable(path: str | os.PathLike) -> Path:
     return p
 
 
+def _file_mode(path: Path) -> int:
+    """The mode a file written here should have: the old file's, else 0666 less the umask."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
+
+
 def _atomic(path: str | os.PathLike, write: Callable[[TextIO], None]) -> Path:
     """Create ``path`` by ``write(file)`` into a temp file beside it, fsync, os.replace."""
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
     try:
+        os.fchmod(fd, _file_mode(p))  # mkstemp's 0600 would make the results private
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             write(f)
             f.flush()

@@ -257,3 +257,12 @@ def test_benchmark_app_output_is_parsed() -> None:
     assert bench.parse_benchmark_app(stdout) == {"throughput_fps": 311.5, "latency_ms_p50": 3.21}
     parsed = bench.parse_benchmark_app("   Median:        850.00 us\nThroughput: 1.2e3 FPS")
     assert parsed == {"throughput_fps": 1200.0, "latency_ms_p50": 0.85}
+
+
+def test_a_new_results_file_is_readable_by_others(tmp_path: Path) -> None:
+    mask = os.umask(0o022)
+    try:
+        path = results.save_atomic(make_doc(), tmp_path / "new.json")
+    finally:
+        os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o644
