@@ -31,7 +31,7 @@ from perfguide.errors import UsageError, run_cli  # noqa: E402
 REPO = Path(__file__).resolve().parents[1]
 TUTORIALS = REPO / "docs" / "tutorials"
 FRAMES_ENV = "PERFGUIDE_NB_FRAMES"  # read by each notebook's first code cell
-DEFAULT_FRAMES = 200  # both notebooks: about 3 minutes on a 2-core machine
+DEFAULT_FRAMES = 200  # both notebooks together: a few minutes on a 2-core machine
 FRAMES_MULTIPLE = 4  # the throughput notebook groups frames 4 at a time
 KERNEL = "python3"
 MAX_PNG_BYTES = 100_000
