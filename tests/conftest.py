@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
@@ -12,6 +11,7 @@ from types import ModuleType
 
 import pytest
 
+from perfguide import pages
 from perfguide.devices import VIRTUAL, DeviceCase, device_cases
 
 REPO = Path(__file__).resolve().parents[1]
@@ -25,15 +25,9 @@ def snippet_modules() -> list[Path]:
     return sorted(p.relative_to(SNIPPETS) for p in SNIPPETS.rglob("*.py") if p.name != "__init__.py")
 
 
-@cache
 def load_snippet(relative: Path) -> ModuleType:
-    """Import a snippet module by its path (snippets/ is not a package)."""
-    path = SNIPPETS / relative
-    name = "snippet_" + "_".join(relative.with_suffix("").parts)
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """Import a snippet module by its path relative to snippets/ (one loader: perfguide.pages)."""
+    return pages.load_snippet(str(relative.with_suffix("")))
 
 
 def _family(device: str) -> str:
@@ -63,10 +57,7 @@ def device_params(module: ModuleType) -> list:
 @cache
 def run_snippet(relative: Path, device: str) -> dict:
     """Run a snippet module's ``main`` once per (module, device) in this session."""
-    from perfguide.zoo import resolve_model
-
-    module = load_snippet(relative)
-    return module.main(device=device, model=str(resolve_model(module.MODEL)))
+    return pages.run_page(str(relative.with_suffix("")), device)["observed"]
 
 
 def run_script(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
