@@ -66,6 +66,17 @@ def test_single_stream(tiny_model: str) -> None:
     assert r["compiled"]["requests"] == 1
     assert r["config"]["hint"] == "latency" and r["compiled"]["hint"] == "LATENCY"
     assert r["model"] == "tiny" and r["id"].startswith("tiny/CPU/single-stream/hint=latency/batch=1")
+    # The runtime's request timer runs inside the caller's clock, call by call.
+    rt, caller = r["runtime_latency_ms"], r["latency_ms"]
+    assert 0 < rt["min"] <= rt["p50"] <= rt["p99"] <= rt["max"]
+    assert rt["p50"] <= caller["p50"] and rt["min"] <= caller["min"]
+    assert 0 < r["caller_overhead_us"] < 1000 * caller["p50"]
+    assert all(rep["runtime_p50_ms"] <= rep["p50_ms"] for rep in r["repeats"])
+
+
+def test_only_single_stream_records_the_request_timer(tiny_model: str) -> None:
+    r = measure(tiny_model, "offline", repeats=1)
+    assert "runtime_latency_ms" not in r and "caller_overhead_us" not in r
 
 
 def test_offline_with_two_requests_and_a_batch(tiny_model: str) -> None:
@@ -267,6 +278,11 @@ def test_compare_benchmark_app_gives_positive_ratios(tmp_path: Path) -> None:
         b = r["benchmark_app"]
         assert b["ratio"] > 0 and b["throughput_fps"] > 0 and b["latency_ms_p50"] > 0
         assert r["id"].endswith("/vs=benchmark_app")
+    single = records[1]["benchmark_app"]
+    # Like for like: the latency ratio is taken on the runtime's request timer, as benchmark_app's.
+    assert single["harness"] == pytest.approx(records[1]["repeats"][0]["runtime_p50_ms"])
+    assert single["ratio"] == pytest.approx(single["harness"] / single["latency_ms_p50"])
+    assert single["ratio_caller"] >= single["ratio"]
 
 
 def test_regenerate_quick_writes_its_own_file_and_nothing_else(tmp_path: Path) -> None:
