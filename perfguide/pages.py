@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import importlib.util
 import io
 import json
@@ -47,11 +48,47 @@ def load_snippet(page: str) -> ModuleType:
     return module
 
 
+def source_sha256(page: str) -> str:
+    """The hash of a page's snippet module: stored with its results, so a page never shows the
+    output of code that has since changed (a test compares the two)."""
+    return hashlib.sha256((SNIPPETS / f"{page}.py").read_bytes()).hexdigest()
+
+
+def _family(device: str) -> str:
+    return device.split(".")[0].split(":")[0]
+
+
+def applicable_cases(module: ModuleType) -> list:
+    """The device cases a snippet module declares it applies to (``DEVICES``; all when absent),
+    each with the reason it cannot run here, if it cannot."""
+    from perfguide.devices import VIRTUAL, device_cases
+
+    families = getattr(module, "DEVICES", None)
+    cases = device_cases()
+    if families is None:
+        return cases
+    unknown = set(families) - {_family(c.name) for c in cases} - set(VIRTUAL)
+    if unknown:
+        raise ValueError(f"{module.__file__}: unknown device families in DEVICES: {unknown}")
+    return [c for c in cases if _family(c.name) in families]
+
+
+def default_device(page: str) -> tuple[str | None, str | None]:
+    """The device a page's results are taken on when none is named: (device, None), or
+    (None, why not) when none of the devices the page is written for is here."""
+    cases = applicable_cases(load_snippet(page))
+    runnable = [c.name for c in cases if not c.missing]
+    if runnable:
+        return runnable[0], None
+    return None, "; ".join(c.missing for c in cases if c.missing) or "no device"
+
+
 def run_page(page: str, device: str, model: str | None = None) -> dict:
     """Run a page's ``main`` on ``device``: {"observed": what it returned, "output": what it printed}."""
     from perfguide.zoo import resolve_model
 
     module = load_snippet(page)
+    sha = source_sha256(page)
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
         observed = module.main(device=device, model=str(resolve_model(model or module.MODEL)))
@@ -60,7 +97,7 @@ def run_page(page: str, device: str, model: str | None = None) -> dict:
     from perfguide.environment import describe_machine
 
     return {"device": device, "model": model or module.MODEL, "observed": observed,
-            "output": printed.getvalue(), "date": describe_machine()["date"]}
+            "output": printed.getvalue(), "date": describe_machine()["date"], "source_sha256": sha}
 
 
 def new_document(machine: dict) -> dict:
@@ -112,3 +149,18 @@ def store(path: Path, machine: dict, page: str, entry: dict) -> Path:
         doc["machine"] = machine
         doc["pages"][page] = entry
         return save(doc, path)
+
+
+def stale_entries() -> list[tuple[str, str, str]]:
+    """(machine id, page, why) for each stored page result that did not come from the snippet
+    module as it is now, or whose page no longer has a snippet module."""
+    current = {page: source_sha256(page) for page in snippet_pages()}
+    stale = []
+    for doc in load_all():
+        for page, entry in doc["pages"].items():
+            if page not in current:
+                stale.append((doc["machine"]["id"], page, "no snippet module by that name now"))
+            elif entry.get("source_sha256") != current[page]:
+                stale.append((doc["machine"]["id"], page, "stored output came from another version of "
+                              f"snippets/{page}.py"))
+    return stale

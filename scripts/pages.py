@@ -2,9 +2,11 @@
 """Regenerate the page results: run every page's snippet module and store what it observed.
 
 Examples:
-  python scripts/pages.py regenerate                      # every page, on CPU
+  python scripts/pages.py regenerate                      # every page, each on its own device
   python scripts/pages.py regenerate guide/introduction   # one page
+  python scripts/pages.py regenerate guide/latency --device GPU
   python scripts/pages.py list
+  python scripts/pages.py check                           # is every stored output from today's code?
 """
 
 from __future__ import annotations
@@ -25,28 +27,50 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], epilog=__doc__.split("\n", 2)[2],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("list", help="the pages that have a snippet module")
+    sub.add_parser("list", help="the pages that have a snippet module, with the device each runs on")
+    sub.add_parser("check", help="fail if a stored page result came from a different version of its snippet")
     regen = sub.add_parser("regenerate", help="run pages' snippets, store their results")
     regen.add_argument("pages", nargs="*", help="section/page names (default: all)")
-    regen.add_argument("--device", default="CPU")
+    regen.add_argument("--device", help="device to run on (default: the first device of those the page is "
+                       "written for that is here: CPU for most, HETERO:CPU for the heterogeneous page)")
     regen.add_argument("--machine-id", help="name of this machine's results file")
     args = parser.parse_args(argv)
 
     if args.command == "list":
-        print("\n".join(pages.snippet_pages()))
+        for page in pages.snippet_pages():
+            device, why = pages.default_device(page)
+            print(f"{page}  {device or '(skipped: ' + why + ')'}")
         return 0
-    device = check_device(args.device)
+    if args.command == "check":
+        return check()
+    if args.device:
+        check_device(args.device)
     unknown = sorted(set(args.pages) - set(pages.snippet_pages()))
     if unknown:
         raise UsageError(f"unknown page(s) {', '.join(unknown)}; pages: {', '.join(pages.snippet_pages())}")
     machine = describe_machine(args.machine_id)
     path = pages.pages_dir() / f"{machine['id']}.json"
     for page in args.pages or pages.snippet_pages():
+        device, why = (args.device, None) if args.device else pages.default_device(page)
+        if device is None:
+            print(f"skipped {page}: {why}", file=sys.stderr)
+            continue
         print(f"running {page} on {device} ...", file=sys.stderr)
         entry = pages.run_page(page, device)
         pages.store(path, machine, page, entry)  # after each page: an interruption keeps the rest
     print(f"wrote {path}")
     return 0
+
+
+def check() -> int:
+    """Exit 1, naming them, if stored page results came from other versions of their snippets."""
+    stale = pages.stale_entries()
+    for machine_id, page, why in stale:
+        print(f"{machine_id}: {page}: {why}; rerun: python scripts/pages.py regenerate {page}",
+              file=sys.stderr)
+    if not stale:
+        print("every stored page result matches its snippet module")
+    return 1 if stale else 0
 
 
 if __name__ == "__main__":

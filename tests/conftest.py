@@ -12,7 +12,6 @@ from types import ModuleType
 import pytest
 
 from perfguide import pages
-from perfguide.devices import VIRTUAL, DeviceCase, device_cases
 
 REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "docs"
@@ -30,27 +29,11 @@ def load_snippet(relative: Path) -> ModuleType:
     return pages.load_snippet(str(relative.with_suffix("")))
 
 
-def _family(device: str) -> str:
-    return device.split(".")[0].split(":")[0]
-
-
-def applicable_cases(module: ModuleType) -> list[DeviceCase]:
-    """The device cases a module declares it applies to (``DEVICES``; all when absent)."""
-    families = getattr(module, "DEVICES", None)
-    cases = device_cases()
-    if families is None:
-        return cases
-    unknown = set(families) - {_family(c.name) for c in cases} - set(VIRTUAL)
-    if unknown:
-        raise ValueError(f"{module.__file__}: unknown device families in DEVICES: {unknown}")
-    return [c for c in cases if _family(c.name) in families]
-
-
 def device_params(module: ModuleType) -> list:
     """pytest params for a module's devices; an absent device is skipped with the reason."""
     return [
         pytest.param(c.name, id=c.name, marks=pytest.mark.skip(reason=c.missing) if c.missing else ())
-        for c in applicable_cases(module)
+        for c in pages.applicable_cases(module)
     ]
 
 

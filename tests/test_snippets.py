@@ -46,3 +46,30 @@ def test_every_module_has_a_page_and_a_test() -> None:
         test = root / "tests" / relative.parent / f"test_{relative.stem}.py"
         assert page.is_file(), f"snippets/{relative} has no page {page.relative_to(root)}"
         assert test.is_file(), f"snippets/{relative} has no test {test.relative_to(root)}"
+
+
+def test_stored_page_results_come_from_todays_snippets() -> None:
+    """A page shows what its snippet printed: that output must come from the code as it is now.
+
+    After editing snippets/<page>.py, rerun ``python scripts/pages.py regenerate <page>``."""
+    from perfguide import pages
+
+    assert pages.stale_entries() == []
+
+
+def test_stale_page_results_are_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from perfguide import pages
+
+    page = "guide/introduction"
+    entry = {"device": "CPU", "model": "m", "observed": {}, "output": "", "source_sha256": "0" * 64}
+    doc = {"schema_version": pages.SCHEMA_VERSION, "machine": {"id": "m1"},
+           "pages": {page: entry, "guide/gone": {**entry, "source_sha256": pages.source_sha256(page)}}}
+    (tmp_path / "m1.json").write_text(json.dumps(doc))
+    monkeypatch.setattr(pages, "pages_dir", lambda: tmp_path)
+    assert [(m, p) for m, p, _ in pages.stale_entries()] == [("m1", page), ("m1", "guide/gone")]
+    entry["source_sha256"] = pages.source_sha256(page)
+    del doc["pages"]["guide/gone"]
+    (tmp_path / "m1.json").write_text(json.dumps(doc))
+    assert pages.stale_entries() == []

@@ -37,6 +37,14 @@ def test_percentiles_come_from_every_repeat(device: str) -> None:
 
 
 @pytest.mark.parametrize("device", DEVICES)
+def test_request_timer_runs_inside_the_callers_clock(device: str) -> None:
+    """InferRequest.latency times the inference inside infer(): it reads no more than a clock
+    around the call (the median of nested intervals is no larger)."""
+    r = run_snippet(PAGE, device)
+    assert 0 < r["runtime_p50_ms"] <= r["p50_ms"]
+
+
+@pytest.mark.parametrize("device", DEVICES)
 def test_stage_times_account_for_the_application_loop(device: str) -> None:
     """Preprocessing + inference + drawing is (almost) the whole frame time of the loop."""
     r = run_snippet(PAGE, device)
