@@ -1293,7 +1293,40 @@ def summary(record: dict) -> str:
 
 
 # --------------------------------------------------------------------------------------------
-# ``python -m perfguide.bench first-inference-child``
+# One measurement in a fresh process
+
+
+def in_fresh_process(func: str, *args: Any, config: BenchConfig | None = None, **kwargs: Any) -> Any:
+    """``bench.<func>(*args, config=config, **kwargs)`` run in a new Python process; its result.
+
+    A process that has already compiled and run other models measures the next one slower: on the
+    2-core machine, mobilenet's single-stream median came out 25% above a fresh process's, pair by
+    pair, after a dozen other measurements (the runtime's idle threads from earlier models stay
+    behind). benchmark_app always starts fresh, so ``regenerate`` runs every point this way.
+    """
+    if func not in _ISOLATED:
+        raise ValueError(f"{func!r} is not one of {sorted(_ISOLATED)}")
+    payload = {"func": func, "args": list(args), "kwargs": kwargs,
+               "config": asdict(config) if config is not None else None}  # fmt: skip
+    env = dict(os.environ)
+    root = str(Path(__file__).resolve().parents[1])
+    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    cmd = [sys.executable, "-m", "perfguide.bench", "call", json.dumps(payload, default=str)]
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    lines = done.stderr.strip().splitlines()
+    for line in lines:  # the child's warnings, shown where the parent shows its own
+        if line.strip() and done.returncode == 0:
+            _log(line)
+    if done.returncode != 0:
+        last = (lines or ["(no output)"])[-1]
+        if done.returncode == 2:
+            raise UsageError(last.removeprefix("error: "))
+        raise RuntimeError(f"{func} in a fresh process failed ({done.returncode}): {last}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# --------------------------------------------------------------------------------------------
+# ``python -m perfguide.bench first-inference-child`` and ``python -m perfguide.bench call``
 
 
 def _child_main(argv: list[str] | None = None) -> int:
@@ -1304,10 +1337,23 @@ def _child_main(argv: list[str] | None = None) -> int:
     child.add_argument("--device", required=True)
     child.add_argument("--config", default="{}", help="BenchConfig fields as JSON")
     child.add_argument("--cache-dir")
+    call = sub.add_parser("call", help="run one measuring function (see in_fresh_process)")
+    call.add_argument("payload", help='JSON: {"func": ..., "args": [...], "kwargs": {...}, "config": {...}}')
     args = parser.parse_args(argv)
+    if args.command == "call":
+        payload = json.loads(args.payload)
+        kwargs = payload.get("kwargs") or {}
+        if payload.get("config") is not None:
+            kwargs["config"] = BenchConfig(**payload["config"])
+        result = _ISOLATED[payload["func"]](*payload.get("args", []), **kwargs)
+        print(json.dumps(result, allow_nan=False))
+        return 0
     config = BenchConfig(**json.loads(args.config))
     print(json.dumps(first_inference_child(args.model, args.device, config, args.cache_dir)))
     return 0
+
+
+_ISOLATED = {"measure": measure, "compare_benchmark_app": compare_benchmark_app, "peak_matmul": peak_matmul}
 
 
 if __name__ == "__main__":

@@ -274,9 +274,13 @@ def build_matrix(models: list[str], devices: list[str], *, quick: bool, seconds:
         if kind in kinds:
             points.append(Point(label, kind, fn, cost or per_point))
 
+    def alone(model: str, device: str, scenario: str, cfg: BenchConfig) -> dict:
+        """One measurement, in a fresh process (see bench.in_fresh_process)."""
+        return bench.in_fresh_process("measure", model, device, scenario, config=cfg, **kw)
+
     def measured(model: str, device: str, scenario: str, cfg: BenchConfig, key: str | None = None):
         def run(ctx: dict) -> list[dict]:
-            record = bench.measure(model, device, scenario, cfg, **kw)
+            record = alone(model, device, scenario, cfg)
             if key:
                 ctx[key] = record
             return [record]
@@ -285,12 +289,12 @@ def build_matrix(models: list[str], devices: list[str], *, quick: bool, seconds:
 
     def derived_server(model: str, device: str, cfg: BenchConfig, base_key: str, fraction: float):
         def run(ctx: dict) -> list[dict]:
-            base = ctx.get(base_key) or bench.measure(model, device, "offline", cfg, **kw)
+            base = ctx.get(base_key) or alone(model, device, "offline", cfg)
             ctx[base_key] = base
             rate = fraction * base["throughput_fps"] / cfg.batch
             from dataclasses import replace
 
-            record = bench.measure(model, device, "server", replace(cfg, rate=rate), **kw)
+            record = alone(model, device, "server", replace(cfg, rate=rate))
             settings = {**cfg.record_config(), "hint": "throughput"}
             suffix = f"load={fraction:g}xoffline"
             record["id"] = bench.record_id(model, device, "server", settings, suffix=suffix)
@@ -301,13 +305,12 @@ def build_matrix(models: list[str], devices: list[str], *, quick: bool, seconds:
 
     def max_rate(model: str, device: str, cfg: BenchConfig, latency_key: str, lat_cfg: BenchConfig):
         def run(ctx: dict) -> list[dict]:
-            base = ctx.get(latency_key) or bench.measure(model, device, "single-stream", lat_cfg, **kw)
+            base = ctx.get(latency_key) or alone(model, device, "single-stream", lat_cfg)
             ctx[latency_key] = base
             bound = round(P99_FACTOR * base["latency_ms"]["p50"], 3)
             from dataclasses import replace
 
-            record = bench.measure(model, device, "server", replace(cfg, max_rate=True, p99_bound_ms=bound),
-                                   **kw)  # fmt: skip
+            record = alone(model, device, "server", replace(cfg, max_rate=True, p99_bound_ms=bound))
             settings = {**cfg.record_config(), "hint": "throughput"}
             suffix = f"max_rate/p99_bound={P99_FACTOR:g}xsingle_stream_p50"
             record["id"] = bench.record_id(model, device, "server", settings, suffix=suffix)
@@ -321,13 +324,14 @@ def build_matrix(models: list[str], devices: list[str], *, quick: bool, seconds:
 
     def compare(model: str, device: str, mode: str, cfg: BenchConfig):
         def run(ctx: dict) -> list[dict]:
-            return [bench.compare_benchmark_app(model, device, mode, cfg, **cmp_kw)]
+            fresh = bench.in_fresh_process
+            return [fresh("compare_benchmark_app", model, device, mode, config=cfg, **cmp_kw)]
 
         return run
 
     def first(model: str, device: str, cfg: BenchConfig):
         def run(ctx: dict) -> list[dict]:
-            return [bench.measure(model, device, "first-inference", cfg, **kw)]
+            return [alone(model, device, "first-inference", cfg)]
 
         return run
 
@@ -412,7 +416,8 @@ def build_matrix(models: list[str], devices: list[str], *, quick: bool, seconds:
             shape = (2048, 2048, 2048)
 
             def peak(ctx: dict, p=p, device=device, shape=shape) -> list[dict]:
-                result = bench.peak_matmul(device, p, shape, seconds=seconds, repeats=repeats)
+                result = bench.in_fresh_process("peak_matmul", device, p, shape, seconds=seconds,
+                                                repeats=repeats)  # fmt: skip
                 ctx.setdefault("peak", {}).setdefault("matmul", {})
                 key = p if device == devices[0] else f"{device}/{p}"
                 ctx["peak"]["matmul"][key] = result
