@@ -18,6 +18,7 @@ import pytest
 
 from perfguide import bench, results
 from perfguide.bench import BenchConfig
+from perfguide.errors import UsageError
 
 REPO = Path(__file__).resolve().parents[1]
 SCRIPT = REPO / "scripts" / "benchmark.py"
@@ -336,3 +337,20 @@ def test_benchmark_app_keeps_the_inputs_native_type(tiny_model: str) -> None:
     assert cmd[cmd.index("-ip") + 1] == "f32"
     assert cmd[cmd.index("-shape") + 1] == "x[1,8,32,32]"
     assert cmd[cmd.index("-hint") + 1] == "throughput" and cmd[cmd.index("-api") + 1] == "async"
+
+
+def test_a_measurement_in_a_fresh_process_returns_its_record(tiny_model: str) -> None:
+    """regenerate measures each point in a new process: the record comes back whole."""
+    config = BenchConfig(precision="f32")
+    r = bench.in_fresh_process("measure", tiny_model, "CPU", "single-stream", config=config,
+                               seconds=SECONDS, repeats=2, min_count=MIN_COUNT)  # fmt: skip
+    check_record(r, "single-stream")
+    assert r["config"]["precision"] == "f32"
+
+
+def test_a_fresh_process_reports_bad_input_as_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="no such model file"):
+        bench.in_fresh_process("measure", str(tmp_path / "missing.xml"), "CPU", "offline",
+                               seconds=SECONDS, repeats=1, min_count=MIN_COUNT)  # fmt: skip
+    with pytest.raises(ValueError, match="not one of"):
+        bench.in_fresh_process("os.system", "true")
