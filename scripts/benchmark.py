@@ -15,6 +15,7 @@ sys.path.insert(0, str(REPO_ROOT))
 import argparse  # noqa: E402
 import json  # noqa: E402
 import math  # noqa: E402
+import statistics  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
@@ -222,6 +223,7 @@ class Point:
 
 KINDS = ("single-stream", "offline", "server", "first-inference", "benchmark-app", "peak")
 CNNS = ("yolov5n", "resnet50", "mobilenet")
+HEAVY_MODEL = "bert-base"  # the zoo's heaviest: its GFLOP/s is set against the MatMul peak
 SWEEP_MODELS = ("yolov5n", "resnet50")  # batch and streams sweeps: the models the docs chart
 QUICK_MODELS = ("mobilenet", "yolov5n")
 SERVER_LOAD = 0.5  # server scenario at this fraction of the offline capacity
@@ -274,9 +276,9 @@ def build_matrix(models: list[str], devices: list[str], *, quick: bool, seconds:
         if kind in kinds:
             points.append(Point(label, kind, fn, cost or per_point))
 
-    def alone(model: str, device: str, scenario: str, cfg: BenchConfig) -> dict:
+    def alone(model: str, device: str, scenario: str, cfg: BenchConfig, **override) -> dict:
         """One measurement, in a fresh process (see bench.in_fresh_process)."""
-        return bench.in_fresh_process("measure", model, device, scenario, config=cfg, **kw)
+        return bench.in_fresh_process("measure", model, device, scenario, config=cfg, **{**kw, **override})
 
     def measured(model: str, device: str, scenario: str, cfg: BenchConfig, key: str | None = None):
         def run(ctx: dict) -> list[dict]:
@@ -424,6 +426,39 @@ def build_matrix(models: list[str], devices: list[str], *, quick: bool, seconds:
                 return []
 
             add(f"peak {device} matmul {p}", "peak", peak, seconds * repeats + 4)
+
+            def heavy(ctx: dict, p=p, device=device, shape=shape) -> list[dict]:
+                """The heavy model against the MatMul, alternating fresh processes (A B B A ...):
+                its fraction of the practical peak as a ratio taken side by side."""
+                cfg = BenchConfig(hint="throughput", precision=p)
+                def run_matmul() -> float:
+                    return bench.in_fresh_process("peak_matmul", device, p, shape, seconds=seconds,
+                                                  repeats=1)["gflops"]  # fmt: skip
+
+                def run_model() -> float:
+                    return alone(HEAVY_MODEL, device, "offline", cfg, repeats=1)["gflops"]
+
+                pairs = []
+                for i in range(repeats):
+                    if i % 2 == 0:
+                        mm = run_matmul()
+                        pairs.append({"matmul_gflops": mm, "model_gflops": run_model()})
+                    else:
+                        got = run_model()
+                        pairs.append({"matmul_gflops": run_matmul(), "model_gflops": got})
+                key = p if device == devices[0] else f"{device}/{p}"
+                ctx.setdefault("peak", {}).setdefault("heavy", {})[key] = {
+                    "model": HEAVY_MODEL, "device": device, "precision": p, "shape": list(shape),
+                    "config": cfg.record_config(), "pairs": pairs,
+                    "fraction": statistics.median(q["model_gflops"] / q["matmul_gflops"] for q in pairs),
+                    "model_gflops": statistics.median(q["model_gflops"] for q in pairs),
+                    "matmul_gflops": statistics.median(q["matmul_gflops"] for q in pairs),
+                }  # fmt: skip
+                return []
+
+            if HEAVY_MODEL in models:
+                add(f"peak {device} {HEAVY_MODEL} vs matmul {p}", "peak", heavy,
+                    repeats * (2.5 * seconds + 12))  # fmt: skip
     if auto_point and "offline" in kinds and models:
         cfg = BenchConfig(hint="cumulative_throughput")
         points.append(Point(f"{models[0]} AUTO offline ctput", "offline",
@@ -506,8 +541,8 @@ def cmd_regenerate(args) -> int:
     else:
         doc = results.new_document(machine, quick=quick, generated_by=command)
         doc["records"] = records
-    if ctx.get("peak"):
-        doc.setdefault("peak", {}).setdefault("matmul", {}).update(ctx["peak"]["matmul"])
+    for part, entries in ctx.get("peak", {}).items():  # matmul, heavy
+        doc.setdefault("peak", {}).setdefault(part, {}).update(entries)
     doc["duration_s"] = round(time.perf_counter() - started, 1)
     doc["settings"] = {"seconds": seconds, "repeats": repeats, "min_count": args.min_count}
     if failures:

@@ -266,3 +266,20 @@ def test_a_new_results_file_is_readable_by_others(tmp_path: Path) -> None:
     finally:
         os.umask(mask)
     assert path.stat().st_mode & 0o777 == 0o644
+
+
+def test_the_heavy_models_side_by_side_fraction_is_rendered(monkeypatch: pytest.MonkeyPatch) -> None:
+    from perfguide import render
+
+    doc = make_doc()
+    pairs = [{"matmul_gflops": 100.0, "model_gflops": 80.0}, {"matmul_gflops": 90.0, "model_gflops": 81.0}]
+    doc["peak"]["heavy"] = {"f32": {"model": "bert-base", "precision": "f32", "fraction": 0.85,
+                                    "model_gflops": 80.5, "matmul_gflops": 95.0, "pairs": pairs}}  # fmt: skip
+    results.validate(doc, "doc")
+    monkeypatch.setattr(render, "_results", lambda: [doc])
+    table = render.BLOCKS["benchmark-peak"]()
+    row = next(line for line in table.splitlines() if line.startswith("| `bert-base` (offline"))
+    assert "| 0.85 | 2 |" in row
+    doc["peak"]["heavy"]["f32"]["pairs"] = []
+    with pytest.raises(UsageError, match="pairs"):
+        results.validate(doc, "doc")
