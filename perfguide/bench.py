@@ -45,6 +45,7 @@ from typing import Any
 import numpy as np
 import openvino as ov
 
+from perfguide.devices import VIRTUAL, family
 from perfguide.errors import UsageError
 
 SCENARIOS = ("single-stream", "offline", "server", "first-inference")
@@ -68,7 +69,6 @@ _PERF_MODE = {
 }
 _PRECISION_TYPE = {"f32": ov.Type.f32, "bf16": ov.Type.bf16, "f16": ov.Type.f16}
 _CAPABILITY = {"f32": "FP32", "bf16": "BF16", "f16": "FP16"}
-_VIRTUAL = ("AUTO", "HETERO", "MULTI", "BATCH")
 
 
 def _log(message: str) -> None:
@@ -157,13 +157,9 @@ def check_config(scenario: str, config: BenchConfig, *, seconds: float = 1.0, re
         raise UsageError("--full applies to single-stream, offline and server, not first-inference")
 
 
-def _family(device: str) -> str:
-    return device.split(".")[0].split(":")[0]
-
-
 def check_precision(device: str, precision: str | None, core: ov.Core | None = None) -> None:
     """Raise UsageError if ``device`` does not list ``precision`` in OPTIMIZATION_CAPABILITIES."""
-    if precision is None or _family(device) in _VIRTUAL:
+    if precision is None or family(device) in VIRTUAL:
         return
     supported = supported_precisions(device, core)
     if precision not in supported:

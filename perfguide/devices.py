@@ -33,22 +33,23 @@ def available_devices() -> tuple[str, ...]:
     return tuple(ov.Core().available_devices)
 
 
-def _family(device: str) -> str:
+def family(device: str) -> str:
+    """The device family: "GPU" for "GPU.1", "HETERO" for "HETERO:GPU,CPU"."""
     return device.split(".")[0].split(":")[0]
 
 
 def device_cases() -> list[DeviceCase]:
     """Every device a snippet may be run on, with a skip reason for the absent ones."""
     real = available_devices()
-    present = {_family(d) for d in real}
+    present = {family(d) for d in real}
     cases = []
     for fam in CONSIDERED_REAL:
         if fam in present:
-            cases.extend(DeviceCase(d) for d in real if _family(d) == fam)
+            cases.extend(DeviceCase(d) for d in real if family(d) == fam)
         else:
             cases.append(DeviceCase(fam, f"no {fam} on this machine (available: {', '.join(real)})"))
     for extra in sorted(present - set(CONSIDERED_REAL)):
-        cases.extend(DeviceCase(d) for d in real if _family(d) == extra)
+        cases.extend(DeviceCase(d) for d in real if family(d) == extra)
     # Virtual devices over everything real: "HETERO:GPU,CPU" where a GPU exists, else "HETERO:CPU".
     priority = ",".join(sorted(real, key=lambda d: ("CPU" in d, d)))
     cases += [
@@ -63,13 +64,13 @@ def device_cases() -> list[DeviceCase]:
 def check_device(device: str) -> str:
     """Return ``device`` if OpenVINO can use it here, else raise a UsageError that lists choices."""
     real = available_devices()
-    fam = _family(device)
+    fam = family(device)
     if fam in VIRTUAL:
         inner = device.split(":", 1)[1] if ":" in device else ""
         for part in filter(None, inner.split(",")):
             check_device(part.split("(")[0])
         return device
-    if device in real or (fam in {_family(d) for d in real} and device == fam):
+    if device in real or (fam in {family(d) for d in real} and device == fam):
         return device
     choices = ", ".join(list(real) + list(VIRTUAL))
     raise UsageError(f"unknown or absent device {device!r}; available here: {choices}")

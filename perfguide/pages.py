@@ -54,23 +54,19 @@ def source_sha256(page: str) -> str:
     return hashlib.sha256((SNIPPETS / f"{page}.py").read_bytes()).hexdigest()
 
 
-def _family(device: str) -> str:
-    return device.split(".")[0].split(":")[0]
-
-
 def applicable_cases(module: ModuleType) -> list:
     """The device cases a snippet module declares it applies to (``DEVICES``; all when absent),
     each with the reason it cannot run here, if it cannot."""
-    from perfguide.devices import VIRTUAL, device_cases
+    from perfguide.devices import VIRTUAL, device_cases, family
 
     families = getattr(module, "DEVICES", None)
     cases = device_cases()
     if families is None:
         return cases
-    unknown = set(families) - {_family(c.name) for c in cases} - set(VIRTUAL)
+    unknown = set(families) - {family(c.name) for c in cases} - set(VIRTUAL)
     if unknown:
         raise ValueError(f"{module.__file__}: unknown device families in DEVICES: {unknown}")
-    return [c for c in cases if _family(c.name) in families]
+    return [c for c in cases if family(c.name) in families]
 
 
 def default_device(page: str) -> tuple[str | None, str | None]:
