@@ -20,8 +20,8 @@ every request, with ``time.perf_counter``; it is repeated ``repeats`` times and 
 between repeats, (max - min) / median, is reported with a warning above 5 %.
 
 Python API: :func:`measure` (a results record), :func:`compare_benchmark_app`,
-:func:`peak_matmul`. ``python -m perfguide.bench first-inference-child ...`` is the child process
-of the first-inference scenario.
+:func:`peak_matmul`, :func:`steadiness`. ``python -m perfguide.bench first-inference-child ...``
+is the child process of the first-inference scenario.
 """
 
 from __future__ import annotations
@@ -1240,6 +1240,69 @@ def peak_matmul(
 
 
 # --------------------------------------------------------------------------------------------
+# How steady is this machine? One model's latency, second by second
+
+STEADY_SLOW = 1.2  # a second counts as slow when its median is this many times the fast tenth's
+
+
+def steadiness_stats(p50_ms: list[float], chunk_s: float, slow: float = STEADY_SLOW) -> dict:
+    """What a series of back-to-back short runs says about the machine's speed over time.
+
+    ``fast_ms`` is the 10th percentile of the runs' medians (the machine undisturbed); a run is
+    slow when its median is over ``slow`` times that. ``longest_slow_s`` is the longest stretch of
+    consecutive slow runs, ``switches`` how often the series went from fast to slow.
+    """
+    values = np.asarray(p50_ms, dtype=float)
+    if values.size < 2 or not np.all(np.isfinite(values)) or np.any(values <= 0):
+        raise ValueError("steadiness needs at least two positive medians")
+    fast = float(np.percentile(values, 10))
+    is_slow = values > slow * fast
+    longest = run = switches = 0
+    for i, s in enumerate(is_slow):
+        run = run + 1 if s else 0
+        longest = max(longest, run)
+        switches += int(bool(s) and i > 0 and not is_slow[i - 1])
+    return {
+        "fast_ms": fast,
+        "median_ms": float(np.median(values)),
+        "slowest_ms": float(values.max()),
+        "slow_factor": slow,
+        "slow_share": float(is_slow.mean()),
+        "longest_slow_s": longest * chunk_s,
+        "switches": switches,
+    }
+
+
+def steadiness(
+    model: str | os.PathLike = "mobilenet",
+    device: str = "CPU",
+    *,
+    seconds: float = 60.0,
+    chunk_s: float = 1.0,
+    precision: str = "f32",
+) -> dict:
+    """Single-stream median latency (request timer) of ``model`` in back-to-back runs of
+    ``chunk_s`` for ``seconds``: how much, and for how long, the machine's speed changes under one
+    steady workload. Every ratio on the Benchmarks page is read against this."""
+    if not (math.isfinite(seconds) and math.isfinite(chunk_s) and 0 < 2 * chunk_s <= seconds):
+        raise UsageError(f"steadiness needs 0 < 2 x chunk ({chunk_s:g} s) <= seconds ({seconds:g} s)")
+    config = BenchConfig(hint="latency", precision=precision)
+    p = prepare(model, device, "single-stream", config)
+    run_once(p, 1.0, 1)  # warm
+    n = round(seconds / chunk_s)
+    p50 = [run_once(p, chunk_s, 1).runtime_p50_ms for _ in range(n)]
+    return {
+        "model": p.label,
+        "device": device,
+        "scenario": "single-stream",
+        "config": p.config.record_config(),
+        "chunk_s": chunk_s,
+        "p50_ms": p50,
+        **steadiness_stats(p50, chunk_s),
+    }
+
+
+# --------------------------------------------------------------------------------------------
 # Human-readable summary
 
 
@@ -1354,7 +1417,8 @@ def _child_main(argv: list[str] | None = None) -> int:
     return 0
 
 
-_ISOLATED = {"measure": measure, "compare_benchmark_app": compare_benchmark_app, "peak_matmul": peak_matmul}
+_ISOLATED = {"measure": measure, "compare_benchmark_app": compare_benchmark_app, "peak_matmul": peak_matmul,
+             "steadiness": steadiness}  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -392,6 +392,49 @@ def benchmark_app_check() -> str:
     return _side_by_side(parts)
 
 
+def steadiness_svg(probe: dict, title: str) -> str:
+    """The probe's per-second medians over time, with the fast tenth and the slow threshold."""
+    plt = pyplot()
+    values = probe["p50_ms"]
+    xs = [probe["chunk_s"] * (i + 1) for i in range(len(values))]
+    fig, ax = plt.subplots(figsize=(7, 2.6), dpi=100)
+    ax.plot(xs, values, "o-", ms=3, lw=1, label=f"median latency of each {probe['chunk_s']:g} s run")
+    ax.axhline(probe["fast_ms"], color="tab:green", lw=1, ls="--", label="fast tenth")
+    ax.axhline(probe["slow_factor"] * probe["fast_ms"], color="tab:red", lw=1, ls=":",
+               label=f"slow: over {probe['slow_factor']:g}× the fast tenth")  # fmt: skip
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("ms")
+    ax.set_ylim(bottom=0)
+    ax.set_title(title, fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    return inline_svg(fig)
+
+
+@block("benchmark-steadiness")
+def benchmark_steadiness() -> str:
+    """Per machine: one model's single-stream latency, second by second, and what it says."""
+    parts = []
+    for doc in _results():
+        for device, probe in sorted((doc.get("steadiness") or {}).items()):
+            n = len(probe["p50_ms"])
+            slow_pct = 100 * probe["slow_share"]
+            rows = [[f"`{probe['model']}`, {device}, single-stream f32",
+                     f"{n} × {probe['chunk_s']:g} s", f"{_fmt(probe['fast_ms'], 2)} ms",
+                     f"{_fmt(probe['median_ms'], 2)} ms", f"{_fmt(probe['slowest_ms'], 2)} ms",
+                     f"{slow_pct:.0f}%", str(probe["switches"]), f"{probe['longest_slow_s']:g} s"]]
+            table = markdown_table(["Workload", "Runs", "Fast tenth", "Median run", "Slowest run",
+                                    f"Runs over {probe['slow_factor']:g}× the fast tenth",
+                                    "Slow stretches", "Longest stretch"], rows)  # fmt: skip
+            svg = steadiness_svg(probe, f"{probe['model']} on {doc['machine']['id']}, {device}")
+            parts.append(f"{machine_stamp(doc)}\n\n{table}\n\n<div class=\"perf-chart\">\n{svg}\n</div>")
+    if not parts:
+        raise RenderError("no results file has a steadiness probe: run "
+                          "`python scripts/benchmark.py regenerate --only steadiness`")
+    return _side_by_side(parts)
+
+
 @block("benchmark-peak")
 def benchmark_peak() -> str:
     """Per machine: each model's best achieved GFLOP/s as a fraction of a large MatMul's."""

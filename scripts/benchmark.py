@@ -45,6 +45,9 @@ examples:
   python scripts/benchmark.py regenerate
   python scripts/benchmark.py regenerate --quick --models mobilenet
 
+  # how steady is this machine? (a minute of 1 s runs; kept in your results file)
+  python scripts/benchmark.py regenerate --only steadiness
+
   # check results files, and flatten one to CSV
   python scripts/benchmark.py validate
   python scripts/benchmark.py export-csv results/amd-epyc-2c-linux.json -o results.csv
@@ -221,7 +224,7 @@ class Point:
     cost_s: float = 10.0
 
 
-KINDS = ("single-stream", "offline", "server", "first-inference", "benchmark-app", "peak")
+KINDS = ("single-stream", "offline", "server", "first-inference", "benchmark-app", "peak", "steadiness")
 CNNS = ("yolov5n", "resnet50", "mobilenet")
 HEAVY_MODEL = "bert-base"  # the zoo's heaviest: its GFLOP/s is set against the MatMul peak
 SWEEP_MODELS = ("yolov5n", "resnet50")  # batch and streams sweeps: the models the docs chart
@@ -233,6 +236,9 @@ P99_FACTOR = 4.0  # max-rate bound: this many times the single-stream median lat
 # measured against another tool, and a shared machine's speed jumps between states that last tens
 # of seconds: more pairs, more chances for each tool to run while the machine is undisturbed.
 COMPARE_PAIRS, COMPARE_SECONDS = 8, 5.0
+# The steadiness probe: this model's single-stream latency in back-to-back 1 s runs, this long
+# (a quick run: 10 x --seconds, at most STEADY_QUICK_SECONDS).
+STEADY_MODEL, STEADY_SECONDS, STEADY_QUICK_SECONDS = "mobilenet", 60.0, 10.0
 
 
 def _pow2_upto(n: int) -> list[int]:
@@ -266,6 +272,7 @@ def build_matrix(models: list[str], devices: list[str], *, quick: bool, seconds:
     skipped = skipped if skipped is not None else []
     from perfguide import bench
     from perfguide.bench import BenchConfig
+    from perfguide.devices import VIRTUAL, family
     from perfguide.environment import cores
 
     physical, _ = cores()
@@ -339,14 +346,14 @@ def build_matrix(models: list[str], devices: list[str], *, quick: bool, seconds:
         return run
 
     for device in devices:
-        family = device.split(".")[0].split(":")[0]
-        if family in ("AUTO", "HETERO", "MULTI", "BATCH"):
+        fam = family(device)
+        if fam in VIRTUAL:
             for model in models[:1]:
                 cfg = BenchConfig(hint="cumulative_throughput", precision=None)
                 add(f"{model} {device} offline ctput", "offline", measured(model, device, "offline", cfg))
             continue
         precisions = ["f32"] + [p for p in ("bf16", "f16") if p in bench.supported_precisions(device)]
-        streams = _pow2_upto(physical) if family == "CPU" else [1, 2]
+        streams = _pow2_upto(physical) if fam == "CPU" else [1, 2]
         for model in models:
             is_cnn = model in CNNS
             heavy = model == "bert-base"
@@ -409,7 +416,7 @@ def build_matrix(models: list[str], devices: list[str], *, quick: bool, seconds:
             add(f"{model} {device} first-inference", "first-inference",
                 first(model, device, BenchConfig(hint="latency", precision="f32")),
                 (3 + 2 * repeats) * (6 if heavy else 2.5))  # fmt: skip
-            if family == "CPU":
+            if fam == "CPU":
                 whole = max(1, round(cmp_kw["seconds"]))
                 cmp_cost = cmp_kw["repeats"] * (2 * whole + (8 if heavy else 4))
                 for mode, cfg in (("offline", tput), ("single-stream", lat)):
@@ -460,6 +467,15 @@ def build_matrix(models: list[str], devices: list[str], *, quick: bool, seconds:
             if HEAVY_MODEL in models:
                 add(f"peak {device} {HEAVY_MODEL} vs matmul {p}", "peak", heavy,
                     repeats * (2.5 * seconds + 12))  # fmt: skip
+        if fam in ("CPU", "GPU", "NPU"):
+            span = min(STEADY_QUICK_SECONDS, 10 * seconds) if quick else STEADY_SECONDS
+
+            def steady(ctx: dict, device=device, span=span) -> list[dict]:
+                ctx.setdefault("steadiness", {})[device] = bench.in_fresh_process(
+                    "steadiness", STEADY_MODEL, device, seconds=span)
+                return []
+
+            add(f"steadiness {device} {STEADY_MODEL} {span:g} s", "steadiness", steady, span + 5)
     if auto_point and "offline" in kinds and models:
         cfg = BenchConfig(hint="cumulative_throughput")
         points.append(Point(f"{models[0]} AUTO offline ctput", "offline",
@@ -544,6 +560,9 @@ def cmd_regenerate(args) -> int:
         doc["records"] = records
     for part, entries in ctx.get("peak", {}).items():  # matmul, heavy
         doc.setdefault("peak", {}).setdefault(part, {}).update(entries)
+    doc.setdefault("steadiness", {}).update(ctx.get("steadiness", {}))
+    if not doc["steadiness"]:
+        doc.pop("steadiness")
     doc["duration_s"] = round(time.perf_counter() - started, 1)
     doc["settings"] = {"seconds": seconds, "repeats": repeats, "min_count": args.min_count}
     if failures:

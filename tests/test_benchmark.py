@@ -301,7 +301,7 @@ def test_regenerate_quick_writes_its_own_file_and_nothing_else(tmp_path: Path) -
     full = results.save_atomic(make_doc("test-box-2c-linux"), tmp_path / "test-box-2c-linux.json")
     other_before, full_before = other.read_bytes(), full.read_bytes()
     done = run("regenerate", "--quick", "--models", "mobilenet", "--seconds", "0.3", "--repeats", "2",
-               "--only", "single-stream", "offline", "--results-dir", str(tmp_path),
+               "--only", "single-stream", "offline", "steadiness", "--results-dir", str(tmp_path),
                "--machine-id", "test-box-2c-linux")  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert other.read_bytes() == other_before  # another machine's file is never touched
@@ -313,6 +313,9 @@ def test_regenerate_quick_writes_its_own_file_and_nothing_else(tmp_path: Path) -
     assert "mobilenet/CPU/offline/hint=throughput/batch=1/precision=f32" in ids
     assert "mobilenet/CPU/single-stream/hint=latency/batch=1/precision=f32" in ids
     assert {r["scenario"] for r in doc["records"]} == {"single-stream", "offline"}
+    probe = doc["steadiness"]["CPU"]  # 10 x --seconds in a quick run: 3 s of 1 s runs
+    assert probe["model"] == "mobilenet" and len(probe["p50_ms"]) == 3
+    assert probe["fast_ms"] <= probe["median_ms"] <= probe["slowest_ms"]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         ["other-machine-8c-linux.json", "test-box-2c-linux.json", "test-box-2c-linux.quick.json"]
     )  # no temp file left behind

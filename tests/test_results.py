@@ -283,3 +283,39 @@ def test_the_heavy_models_side_by_side_fraction_is_rendered(monkeypatch: pytest.
     doc["peak"]["heavy"]["f32"]["pairs"] = []
     with pytest.raises(UsageError, match="pairs"):
         results.validate(doc, "doc")
+
+
+def test_steadiness_finds_the_slow_stretches() -> None:
+    series = [4.0, 4.1, 4.0, 6.0, 6.1, 6.0, 4.0, 4.2, 6.2, 4.0]
+    stats = bench.steadiness_stats(series, chunk_s=1.0)
+    assert stats["fast_ms"] == pytest.approx(4.0)
+    assert stats["slow_share"] == pytest.approx(0.4)  # 6.x > 1.2 x 4.0; 4.2 is not
+    assert stats["switches"] == 2 and stats["longest_slow_s"] == 3.0
+    assert stats["slowest_ms"] == 6.2 and stats["median_ms"] == pytest.approx(4.15)
+    steady = bench.steadiness_stats([5.0] * 6, chunk_s=0.5)
+    assert steady["slow_share"] == 0 and steady["switches"] == 0 and steady["longest_slow_s"] == 0
+    with pytest.raises(ValueError, match="two positive"):
+        bench.steadiness_stats([4.0], chunk_s=1.0)
+    with pytest.raises(UsageError, match="chunk"):
+        bench.steadiness("mobilenet", seconds=1.0, chunk_s=1.0)
+
+
+def test_the_steadiness_probe_is_rendered_and_validated(monkeypatch: pytest.MonkeyPatch) -> None:
+    from perfguide import render
+
+    doc = make_doc()
+    series = [4.0, 4.0, 6.0, 6.0, 4.0]
+    doc["steadiness"] = {"CPU": {"model": "mobilenet", "device": "CPU", "chunk_s": 1.0, "p50_ms": series,
+                                 **bench.steadiness_stats(series, 1.0)}}  # fmt: skip
+    results.validate(doc, "doc")
+    monkeypatch.setattr(render, "_results", lambda: [doc])
+    out = render.BLOCKS["benchmark-steadiness"]()
+    row = next(line for line in out.splitlines() if line.startswith("| `mobilenet`, CPU"))
+    assert "| 5 × 1 s | 4.00 ms |" in row and "| 40% | 1 | 2 s |" in row
+    assert "<svg" in out
+    doc["steadiness"]["CPU"]["slow_share"] = 1.5
+    with pytest.raises(UsageError, match="slow_share"):
+        results.validate(doc, "doc")
+    monkeypatch.setattr(render, "_results", lambda: [make_doc()])
+    with pytest.raises(render.RenderError, match="--only steadiness"):
+        render.BLOCKS["benchmark-steadiness"]()
