@@ -551,20 +551,27 @@ def cmd_regenerate(args) -> int:
             bar.update(point.cost_s)
     machine = describe_machine(mid)
     command = "python scripts/benchmark.py regenerate" + (" " + " ".join(args.argv) if args.argv else "")
+    duration = round(time.perf_counter() - started, 1)
+    settings = {"seconds": seconds, "repeats": repeats, "min_count": args.min_count}
     if previous is not None:
+        # A partial run updates the file: the run that made it keeps its command, duration and
+        # settings, and this one is listed under "updates".
         doc = previous
-        doc["machine"], doc["quick"], doc["generated_by"] = machine, quick, command
+        doc["machine"], doc["quick"] = machine, quick
         results.upsert(doc, records)
+        doc.setdefault("updates", []).append(
+            {"command": command, "date": machine["date"], "git_commit": machine["git_commit"],
+             "duration_s": duration, "settings": settings, "records": len(records),
+             "kinds": sorted(kinds)})  # fmt: skip
     else:
         doc = results.new_document(machine, quick=quick, generated_by=command)
         doc["records"] = records
+        doc["duration_s"], doc["settings"] = duration, settings
     for part, entries in ctx.get("peak", {}).items():  # matmul, heavy
         doc.setdefault("peak", {}).setdefault(part, {}).update(entries)
     doc.setdefault("steadiness", {}).update(ctx.get("steadiness", {}))
     if not doc["steadiness"]:
         doc.pop("steadiness")
-    doc["duration_s"] = round(time.perf_counter() - started, 1)
-    doc["settings"] = {"seconds": seconds, "repeats": repeats, "min_count": args.min_count}
     if failures:
         doc["failures"] = failures
     else:
@@ -574,7 +581,7 @@ def cmd_regenerate(args) -> int:
     else:
         doc.pop("skipped", None)
     results.save_atomic(doc, path)
-    print(f"wrote {path}: {len(records)} records in {doc['duration_s'] / 60:.1f} min"
+    print(f"wrote {path}: {len(records)} records in {duration / 60:.1f} min"
           + (f", {len(failures)} points failed" if failures else ""), file=sys.stderr)  # fmt: skip
     return 0
 

@@ -333,6 +333,18 @@ def test_regenerate_quick_writes_its_own_file_and_nothing_else(tmp_path: Path) -
     done = run("validate", str(quick), str(other))
     assert done.returncode == 0 and done.stdout.count("ok: ") == 2
 
+    # A partial run updates the file: its records and probes stay, the run that made it is kept.
+    done = run("regenerate", "--quick", "--models", "mobilenet", "--seconds", "0.2", "--only", "steadiness",
+               "--results-dir", str(tmp_path), "--machine-id", "test-box-2c-linux")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    again = results.load(quick)
+    assert [r["id"] for r in again["records"]] == ids
+    assert again["generated_by"] == doc["generated_by"] and again["duration_s"] == doc["duration_s"]
+    assert len(again["steadiness"]["CPU"]["p50_ms"]) == 2  # 10 x 0.2 s of 1 s runs
+    (update,) = again["updates"]
+    assert update["kinds"] == ["steadiness"] and update["records"] == 0
+    assert "--only steadiness" in update["command"] and update["date"] == again["machine"]["date"]
+
 
 def test_missing_benchmark_app_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(bench.sys, "executable", str(tmp_path / "python"))
