@@ -330,6 +330,18 @@ def _best_offline(records: list[dict]) -> dict | None:
     return max(offline, key=lambda r: r["throughput_fps"], default=None)
 
 
+def _device_and_config(record: dict) -> str:
+    """The device (and where a virtual one ran), then the configuration: "AUTO (on CPU), offline, …"."""
+    ran_on = (record.get("compiled") or {}).get("execution_devices") or []
+    device = record["device"]
+    if ran_on and ran_on != [device]:
+        device += f" (on {', '.join(ran_on)})"
+    label = config_label(record)
+    if not record["config"].get("precision"):
+        label += ", the device's default precision"
+    return f"{device}, {label}"
+
+
 @block("benchmark-app-check")
 def benchmark_app_check() -> str:
     """Per machine: harness vs benchmark_app ratios, and the best swept configuration vs
@@ -378,8 +390,8 @@ def benchmark_app_check() -> str:
             best = _best_offline(mine)
             if ref and best:
                 their = ref["benchmark_app"]["throughput_fps"]
-                best_rows.append([f"`{model}`", config_label(best), _fmt(best["throughput_fps"]),
-                                  config_label(ref).replace("offline, ", ""), _fmt(their),
+                best_rows.append([f"`{model}`", _device_and_config(best), _fmt(best["throughput_fps"]),
+                                  _device_and_config(ref).replace("offline, ", ""), _fmt(their),
                                   f"{best['throughput_fps'] / their:.2f}×"])
         best_table = ("\n**Best configuration the sweep found, against `benchmark_app -hint "
                       "throughput` in the configuration it was compared at** (a different precision "
@@ -452,7 +464,7 @@ def benchmark_peak() -> str:
             best = max(rated, key=lambda r: r["gflops"])
             prec = best["config"].get("precision") or (best.get("compiled") or {}).get("precision")
             peak = (matmul.get(prec) or {}).get("gflops")
-            rows.append([f"`{model}` ({config_label(best)})", prec or "?", _fmt(best["gflops"]),
+            rows.append([f"`{model}` ({config_label(best)})", prec or "default", _fmt(best["gflops"]),
                          f"{best['gflops'] / peak:.2f}" if peak else "–"])
         heavy = (doc.get("peak") or {}).get("heavy") or {}
         side = [[f"`{h['model']}` (offline, THROUGHPUT)", h["precision"], _fmt(h["model_gflops"]),
