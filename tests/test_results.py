@@ -319,3 +319,27 @@ def test_the_steadiness_probe_is_rendered_and_validated(monkeypatch: pytest.Monk
     monkeypatch.setattr(render, "_results", lambda: [make_doc()])
     with pytest.raises(render.RenderError, match="--only steadiness"):
         render.BLOCKS["benchmark-steadiness"]()
+
+
+def test_the_benchmark_app_check_says_whether_each_bar_is_met(monkeypatch: pytest.MonkeyPatch) -> None:
+    from perfguide import render
+
+    def checked(mode: str, ratio: float) -> dict:
+        block = {"mode": mode, "throughput_fps": 100.0, "latency_ms_p50": 10.0, "ratio": ratio,
+                 "harness": 10.0 * ratio, "theirs": 10.0, "ratio_pairs": ratio, "ratio_pooled": ratio}
+        if mode == "single-stream":
+            block.update(ratio_caller=ratio + 0.01, harness_caller=10.0 * ratio + 0.1)
+        scenario = "offline" if mode == "offline" else "single-stream"
+        run = {"throughput_fps": 100.0, "p50_ms": 10.0, "duration_s": 5.0}
+        return make_record(f"m/CPU/{scenario}/{ratio}/vs=benchmark_app", scenario=scenario,
+                           benchmark_app=block, caller_overhead_us=100.0, repeats=[run])  # fmt: skip
+
+    doc = make_doc(records=[checked("offline", 0.98), checked("offline", 0.96),
+                            checked("single-stream", 1.02), checked("single-stream", 1.04)])  # fmt: skip
+    results.validate(doc, "doc")
+    monkeypatch.setattr(render, "_results", lambda: [doc])
+    rows = [line for line in render.BLOCKS["benchmark-app-check"]().splitlines() if line.startswith("| `m`")]
+    assert "| 0.980 (bar ≥ 0.97: met) |" in rows[0]
+    assert "| **0.960 (bar ≥ 0.97: not met)** |" in rows[1]
+    assert "| 1.020 (bar ≤ 1.03: met) |" in rows[2]
+    assert "| **1.040 (bar ≤ 1.03: not met)** |" in rows[3]
