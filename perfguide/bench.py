@@ -37,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from functools import cache
 from pathlib import Path
@@ -1103,6 +1104,20 @@ def run_benchmark_app(p: Prepared, mode: str, seconds: int) -> dict:
 COMPARE_MODES = ("offline", "single-stream")
 
 
+def alternate(first: Callable[[int], Any], second: Callable[[int], Any], times: int) -> list[tuple[Any, Any]]:
+    """``times`` pairs (first(i), second(i)), run in A B B A A B ... order, so that a drift in the
+    machine's speed during the series falls on both alike."""
+    pairs = []
+    for i in range(times):
+        if i % 2 == 0:
+            a = first(i)
+            pairs.append((a, second(i)))
+        else:
+            b = second(i)
+            pairs.append((first(i), b))
+    return pairs
+
+
 def compare_benchmark_app(
     model: str | os.PathLike,
     device: str = "CPU",
@@ -1135,14 +1150,9 @@ def compare_benchmark_app(
     whole = max(1, round(seconds))  # benchmark_app's -t takes whole seconds: both run that long
     reset_peak_rss()
     p = prepare(model, device, mode, config, seed=seed)
-    runs, theirs = [], []
-    for i in range(repeats):  # ABBA order: a drift in the machine's speed falls on both alike
-        if i % 2 == 0:
-            runs.append(run_once(p, whole, min_count, seed=seed + i))
-            theirs.append(run_benchmark_app(p, mode, whole))
-        else:
-            theirs.append(run_benchmark_app(p, mode, whole))
-            runs.append(run_once(p, whole, min_count, seed=seed + i))
+    pairs = alternate(lambda i: run_once(p, whole, min_count, seed=seed + i),
+                      lambda i: run_benchmark_app(p, mode, whole), repeats)  # fmt: skip
+    runs, theirs = [a for a, _ in pairs], [b for _, b in pairs]
     record = _empty_record(p.label, device, mode, p.config)
     record["id"] += "/vs=benchmark_app"
     _summarize(record, runs, "throughput" if mode == "offline" else "latency")

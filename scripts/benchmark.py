@@ -356,7 +356,7 @@ def build_matrix(models: list[str], devices: list[str], *, quick: bool, seconds:
         streams = _pow2_upto(physical) if fam == "CPU" else [1, 2]
         for model in models:
             is_cnn = model in CNNS
-            heavy = model == "bert-base"
+            heavy = model == HEAVY_MODEL
             lat = BenchConfig(hint="latency", precision="f32")
             tput = BenchConfig(hint="throughput", precision="f32")
             lat_key, tput_key = f"{model}/{device}/lat", f"{model}/{device}/tput"
@@ -439,21 +439,15 @@ def build_matrix(models: list[str], devices: list[str], *, quick: bool, seconds:
                 """The heavy model against the MatMul, alternating fresh processes (A B B A ...):
                 its fraction of the practical peak as a ratio taken side by side."""
                 cfg = BenchConfig(hint="throughput", precision=p)
-                def run_matmul() -> float:
+                def run_matmul(_i: int) -> float:
                     return bench.in_fresh_process("peak_matmul", device, p, shape, seconds=seconds,
                                                   repeats=1)["gflops"]  # fmt: skip
 
-                def run_model() -> float:
+                def run_model(_i: int) -> float:
                     return alone(HEAVY_MODEL, device, "offline", cfg, repeats=1)["gflops"]
 
-                pairs = []
-                for i in range(repeats):
-                    if i % 2 == 0:
-                        mm = run_matmul()
-                        pairs.append({"matmul_gflops": mm, "model_gflops": run_model()})
-                    else:
-                        got = run_model()
-                        pairs.append({"matmul_gflops": run_matmul(), "model_gflops": got})
+                pairs = [{"matmul_gflops": mm, "model_gflops": got}
+                         for mm, got in bench.alternate(run_matmul, run_model, repeats)]  # fmt: skip
                 key = p if device == devices[0] else f"{device}/{p}"
                 ctx.setdefault("peak", {}).setdefault("heavy", {})[key] = {
                     "model": HEAVY_MODEL, "device": device, "precision": p, "shape": list(shape),
@@ -467,15 +461,14 @@ def build_matrix(models: list[str], devices: list[str], *, quick: bool, seconds:
             if HEAVY_MODEL in models:
                 add(f"peak {device} {HEAVY_MODEL} vs matmul {p}", "peak", heavy,
                     repeats * (2.5 * seconds + 12))  # fmt: skip
-        if fam in ("CPU", "GPU", "NPU"):
-            span = min(STEADY_QUICK_SECONDS, 10 * seconds) if quick else STEADY_SECONDS
+        span = min(STEADY_QUICK_SECONDS, 10 * seconds) if quick else STEADY_SECONDS
 
-            def steady(ctx: dict, device=device, span=span) -> list[dict]:
-                ctx.setdefault("steadiness", {})[device] = bench.in_fresh_process(
-                    "steadiness", STEADY_MODEL, device, seconds=span)
-                return []
+        def steady(ctx: dict, device=device, span=span) -> list[dict]:
+            ctx.setdefault("steadiness", {})[device] = bench.in_fresh_process(
+                "steadiness", STEADY_MODEL, device, seconds=span)
+            return []
 
-            add(f"steadiness {device} {STEADY_MODEL} {span:g} s", "steadiness", steady, span + 5)
+        add(f"steadiness {device} {STEADY_MODEL} {span:g} s", "steadiness", steady, span + 5)
     if auto_point and "offline" in kinds and models:
         cfg = BenchConfig(hint="cumulative_throughput")
         points.append(Point(f"{models[0]} AUTO offline ctput", "offline",

@@ -343,3 +343,14 @@ def test_the_benchmark_app_check_says_whether_each_bar_is_met(monkeypatch: pytes
     assert "| **0.960 (bar ≥ 0.97: not met)** |" in rows[1]
     assert "| 1.020 (bar ≤ 1.03: met) |" in rows[2]
     assert "| **1.040 (bar ≤ 1.03: not met)** |" in rows[3]
+
+
+def test_alternate_runs_the_pairs_in_abba_order() -> None:
+    calls = []
+
+    def tool(name: str):
+        return lambda i: calls.append(f"{name}{i}") or f"{name}{i}"
+
+    pairs = bench.alternate(tool("a"), tool("b"), 4)
+    assert calls == ["a0", "b0", "b1", "a1", "a2", "b2", "b3", "a3"]
+    assert pairs == [("a0", "b0"), ("a1", "b1"), ("a2", "b2"), ("a3", "b3")]  # (first, second) each
