@@ -67,8 +67,12 @@ def test_the_one_pass_conversion_needs_no_new_memory(device: str) -> None:
     r = run_snippet(PAGE, device)
     if r["faults_one_pass"] is None:
         pytest.skip("no page-fault counter on this platform")
-    assert r["faults_one_pass"] <= r["faults_in_a_row"]
-    assert r["faults_one_pass"] < 1
+    assert r["faults_one_pass"] < 1  # the buffer allocated once: not a page of new memory a frame
+    # Whether the three fresh arrays a frame fault at all depends on the allocator's state: once
+    # glibc has raised its mmap threshold (as earlier tests in this process may make it do), freed
+    # frames are reused and the chain faults no more than the one pass. Compare where it did.
+    if r["faults_in_a_row"] >= 1:
+        assert r["faults_one_pass"] < r["faults_in_a_row"]
 
 
 @pytest.mark.parametrize("device", DEVICES)
