@@ -1,62 +1,41 @@
 """MkDocs hook: fill data blocks in pages from the project's single sources of truth.
 
-A page asks for generated content with a block, on a line of its own or inline::
+A page asks for generated content with a block, on a line of its own or inline, and puts prose
+that quotes one machine's figures in a per-machine region::
 
     {{ zoo-table }}
+    {{ machines guide/introduction }}
     It ran {{ value guide/introduction throughput_fps }} frames per second.
+    {{ end-machines }}
 
-Each block name maps to a renderer in :mod:`perfguide.render`. An unknown name fails the build,
-so a typo never ships as literal braces.
+The blocks are listed in :data:`perfguide.blocks.REGISTRY`; the syntax is
+:mod:`perfguide.blocks.expand`. An unknown name fails the build, so a typo never ships as
+literal braces; so does a guard that a committed machine's data contradicts.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-import re
+import logging
 
 from mkdocs.exceptions import PluginError
 
-import perfguide
-from perfguide import render
+from perfguide.blocks import RenderError, data, expand
 
-# Page-specific renderers live in perfguide/render_<page>.py and register themselves on import.
-for _module in pkgutil.iter_modules(perfguide.__path__):
-    if _module.name.startswith("render_"):
-        importlib.import_module(f"perfguide.{_module.name}")
+log = logging.getLogger("mkdocs.hooks.perfguide")
 
-FENCE = re.compile(r"^\s*(?P<fence>`{3,}|~{3,})")
-BLOCK = re.compile(r"\{\{\s*(?P<name>[a-z][\w-]*)(?P<args>(?:\s+[^\s}]+)*)\s*\}\}")
+
+def on_pre_build(config) -> None:
+    data.reset()  # results files are read once per build (and again on each rebuild of `serve`)
 
 
 def on_page_markdown(markdown: str, page, config, files) -> str:
-    def fill(match: re.Match) -> str:
-        name, args = match["name"], match["args"].split()
-        try:
-            block = render.BLOCKS[name]
-        except KeyError:
-            known = ", ".join(sorted(render.BLOCKS))
-            raise PluginError(
-                f"{page.file.src_path}: unknown data block {name!r}; known: {known}"
-            ) from None
-        try:
-            return block(*args)
-        except render.RenderError as exc:
-            raise PluginError(f"{page.file.src_path}: {{{{ {name} }}}}: {exc}") from exc
+    try:
+        return expand.render(markdown, page.file.src_path)
+    except RenderError as exc:
+        raise PluginError(f"{page.file.src_path}: {exc}") from exc
 
-    # Blocks inside fenced code stay literal, so a page can show the syntax itself.
-    out, fence = [], None
-    for line in markdown.splitlines(keepends=True):
-        opener = FENCE.match(line)
-        if opener and (fence is None or opener["fence"].startswith(fence)):
-            fence = opener["fence"] if fence is None else None
-        whole = BLOCK.fullmatch(line.strip())
-        if fence or opener:
-            out.append(line)
-        elif whole:  # a block on its own line: keep its indentation (e.g. inside a content tab)
-            indent = line[: len(line) - len(line.lstrip())]
-            filled = fill(whole).rstrip("\n").splitlines() or [""]
-            out.append("".join(f"{indent}{text}\n" if text.strip() else "\n" for text in filled))
-        else:
-            out.append(BLOCK.sub(fill, line))
-    return "".join(out)
+
+def on_post_build(config) -> None:
+    notes = data.build().notes
+    for note in notes:  # info, not warning: a reader's machine never breaks the strict build
+        log.info(f"note for {note.machine} on {note.page}: {note.text}")

@@ -2,7 +2,7 @@
 
 ``python scripts/pages.py regenerate`` runs every snippet module's ``main`` and stores, per page,
 the values it returned and the text it printed in ``results/pages/<machine-id>.json``. Pages show
-that output and quote those values through data blocks (see :mod:`perfguide.render`), so the
+that output and quote those values through data blocks (see :mod:`perfguide.blocks`), so the
 prose of a page never carries a number typed by hand.
 """
 

@@ -1,9 +1,10 @@
-"""Data blocks of the async API page: a timeline of when the host captured each frame and when
-each request was in flight, drawn from the start/end times the page's snippet recorded."""
+"""Blocks of the async API page: a timeline of when the host captured each frame and when each
+request was in flight, drawn from the start/end times the page's snippet recorded."""
 
 from __future__ import annotations
 
-from perfguide.render import RenderError, _page_entries, block, inline_svg, markdown_table, pyplot
+from perfguide.blocks import RenderError, data, fmt
+from perfguide.blocks.charts import inline_svg, pyplot
 
 PAGE = "guide/async"
 
@@ -16,13 +17,6 @@ LOOPS = (
 HOST, REQUEST = "#e39e54", "#4f81bd"
 
 
-def _observed(entry: dict, key: str):
-    try:
-        return entry["observed"][key]
-    except KeyError:
-        raise RenderError(f"{PAGE}: the page results have no {key!r}: regenerate the page") from None
-
-
 def _intervals(pairs: list, what: str) -> list[tuple[float, float]]:
     """[[start, end], ...] in ms, checked: a malformed timeline fails the build, named."""
     out = []
@@ -33,10 +27,10 @@ def _intervals(pairs: list, what: str) -> list[tuple[float, float]]:
     return out
 
 
-def timeline_svg(entry: dict, title: str) -> str:
+def timeline_svg(entry: data.Entry, title: str) -> str:
     """One panel per loop; rows: the host's captures, then each request's time in flight."""
     plt = pyplot()
-    timeline = _observed(entry, "timeline")
+    timeline = entry.value("timeline")
     panels = [(key, label, fps) for key, label, fps in LOOPS if key in timeline]
     if not panels:
         raise RenderError(f"{PAGE}: the timeline has none of {', '.join(k for k, _, _ in LOOPS)}")
@@ -57,40 +51,34 @@ def timeline_svg(entry: dict, title: str) -> str:
                                linewidth=0.6)
             ax.set_yticks(range(len(rows)), [name for name, _, _ in rows], fontsize=8)
             ax.set_ylim(len(rows) - 0.4, -0.6)
-            ax.set_title(f"{label} — {_observed(entry, fps_key):.0f} frames/s over all "
-                         f"{_observed(entry, 'frames')} frames", fontsize=9, loc="left")
+            ax.set_title(f"{label} — {entry.number(fps_key):.0f} frames/s over all "
+                         f"{entry.number('frames'):.0f} frames", fontsize=9, loc="left")
             ax.grid(axis="x", alpha=0.3)
         axes[-1, 0].set_xlim(0, end * 1.02)
         axes[-1, 0].set_xlabel(f"milliseconds since the first capture (first "
-                               f"{_observed(entry, 'timeline_frames')} frames shown)")
+                               f"{entry.number('timeline_frames'):.0f} frames shown)")
         fig.suptitle(title, fontsize=10)
         fig.tight_layout()
         return inline_svg(fig)
 
 
-@block("async-timeline")
-def async_timeline() -> str:
-    """Per measured machine: the timeline chart of the sync loop and the two async loops."""
-    parts = []
-    for machine, entry in _page_entries(PAGE):
-        svg = timeline_svg(entry, f"{entry['model']} on {machine['id']} ({entry['device']})")
-        parts.append(f'<div class="perf-chart">\n{svg}\n</div>\n')
-    return "\n".join(parts)
+def timeline() -> str:
+    """Per machine: the timeline chart of the sync loop and the two async loops."""
+    return fmt.page_tabs(PAGE, lambda e: timeline_svg(
+        e, f"{e.data['model']} on {e.machine.id} ({e.data['device']})"))
 
 
-@block("async-loops")
-def async_loops() -> str:
-    """Per measured machine: each loop's frames per second, relative to the sync loop."""
-    loops = (("sync_fps", "sync loop: `infer()`, capture and inference in turn"),
+def loops() -> str:
+    """Per machine: each loop's frames per second, relative to the sync loop."""
+    names = (("sync_fps", "sync loop: `infer()`, capture and inference in turn"),
              ("control_fps", "control: `start_async()` then `wait()` at once, nothing overlaps"),
              ("async_fps", "two requests, capture overlaps inference"),
              ("queue_fps", "`AsyncInferQueue` with 2 requests"))
-    parts = []
-    for machine, entry in _page_entries(PAGE):
-        base = _observed(entry, "sync_fps")
-        rows = [[label, f"{_observed(entry, key):.1f}", f"{_observed(entry, key) / base:.2f}×"]
-                for key, label in loops]
-        parts.append(f"*On **{machine['id']}**, device `{entry['device']}`, model `{entry['model']}`, "
-                     f"{_observed(entry, 'frames')} frames per loop:*\n\n"
-                     + markdown_table(["Loop", "Frames/s", "Relative to the sync loop"], rows))
-    return "\n".join(parts)
+
+    def render(e: data.Entry) -> str:
+        base = e.number("sync_fps")
+        rows = [[label, f"{e.number(key):.1f}", f"{e.number(key) / base:.2f}×"] for key, label in names]
+        return (fmt.heading(e, f", {e.number('frames'):.0f} frames per loop")
+                + fmt.table(["Loop", "Frames/s", "Relative to the sync loop"], rows))
+
+    return fmt.page_tabs(PAGE, render)

@@ -1,41 +1,33 @@
-"""Data blocks of the throughput page: the streams and batch sweeps its snippet measured, as a
-table and as a latency–throughput chart."""
+"""Blocks of the throughput page: the streams and batch sweeps its snippet measured, as a table
+and as a latency–throughput chart."""
 
 from __future__ import annotations
 
-from perfguide.render import RenderError, _page_entries, block, inline_svg, markdown_table, pyplot
+from perfguide.blocks import RenderError, data, fmt
+from perfguide.blocks.charts import inline_svg, pyplot
 
 PAGE = "guide/throughput"
 
 
-def _sweeps(entry: dict) -> tuple[list[dict], list[dict]]:
-    try:
-        streams, batches = entry["observed"]["streams_sweep"], entry["observed"]["batch_sweep"]
-    except KeyError:
-        raise RenderError(f"{PAGE}: the page results have no sweeps: regenerate the page") from None
+def _sweeps(e: data.Entry) -> tuple[list[dict], list[dict]]:
+    streams, batches = e.value("streams_sweep"), e.value("batch_sweep")
     if not streams:
-        raise RenderError(f"{PAGE}: the streams sweep is empty")
+        raise RenderError(f"{PAGE}: the streams sweep of {e.machine.id} is empty")
     return streams, batches
 
 
-def _heading(machine: dict, entry: dict) -> str:
-    return (f"*On **{machine['id']}** ({machine['cpu_model']}, {machine['cores_logical']} cores), "
-            f"device `{entry['device']}`, model `{entry['model']}`:*\n\n")
-
-
-@block("throughput-sweep-table")
-def sweep_table() -> str:
-    """Per measured machine: every configuration of the two sweeps with its figures."""
-    parts = []
-    for machine, entry in _page_entries(PAGE):
-        streams, batches = _sweeps(entry)
+def table() -> str:
+    """Per machine: every configuration of the two sweeps with its figures."""
+    def render(e: data.Entry) -> str:
+        streams, batches = _sweeps(e)
         rows = [[f"{p['streams']} stream(s), {p['streams']} request(s), batch 1", f"{p['fps']:.1f}",
                  f"{p['latency_ms']:.1f}"] for p in streams]
         rows += [[f"1 stream, 1 request, batch {p['batch']}", f"{p['fps']:.1f}",
                   f"{p['latency_ms']:.1f}"] for p in batches]
-        parts.append(_heading(machine, entry) + markdown_table(
-            ["Configuration", "Images/s", "Median latency of one inference, ms"], rows))
-    return "\n".join(parts)
+        return fmt.heading(e) + fmt.table(["Configuration", "Images/s", "Median latency of one inference, ms"],
+                                          rows)
+
+    return fmt.page_tabs(PAGE, render)
 
 
 def sweep_svg(streams: list[dict], batches: list[dict], title: str) -> str:
@@ -63,12 +55,10 @@ def sweep_svg(streams: list[dict], batches: list[dict], title: str) -> str:
         return inline_svg(fig)
 
 
-@block("throughput-sweep-chart")
-def sweep_chart() -> str:
-    """Per measured machine: the streams and batch sweeps on latency–throughput axes."""
-    parts = []
-    for machine, entry in _page_entries(PAGE):
-        streams, batches = _sweeps(entry)
-        svg = sweep_svg(streams, batches, f"{entry['model']} on {machine['id']} ({entry['device']})")
-        parts.append(f'<div class="perf-chart">\n{svg}\n</div>\n')
-    return "\n".join(parts)
+def chart() -> str:
+    """Per machine: the streams and batch sweeps on latency–throughput axes."""
+    def render(e: data.Entry) -> str:
+        streams, batches = _sweeps(e)
+        return sweep_svg(streams, batches, f"{e.data['model']} on {e.machine.id} ({e.data['device']})")
+
+    return fmt.page_tabs(PAGE, render)

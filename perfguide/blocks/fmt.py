@@ -1,0 +1,100 @@
+"""How blocks write Markdown: tables, numbers, per-machine content tabs, headings, notes.
+
+Every string that comes from a results file goes through :func:`text` (or :func:`code`) before
+it reaches a page, so a results file cannot inject markup.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Iterable
+
+from perfguide.blocks import data
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]#!])")
+
+
+def text(value: object) -> str:
+    """A string from a results file as literal Markdown text (HTML escaped, markup neutral)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(" ".join(str(value).split()), quote=False))
+
+
+def code(value: object) -> str:
+    """A string from a results file as inline code."""
+    body = html.escape(" ".join(str(value).split()).replace("`", "'"), quote=True)
+    return f"<code>{body}</code>"
+
+
+def num(value: float | None, digits: int = 1) -> str:
+    if value is None:
+        return "–"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.{digits}f}"
+
+
+def table(header: list[str], rows: Iterable[list[object]]) -> str:
+    """A Markdown table. Cells are Markdown already (escape data with :func:`text` first)."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(cell).replace("|", "\\|") for cell in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def indent(markdown: str, prefix: str = "    ") -> str:
+    return "".join(prefix + line if line.strip() else line for line in markdown.splitlines(keepends=True))
+
+
+def tabs(parts: list[tuple[data.Machine, str]]) -> str:
+    """One linked content tab per machine (the label is the same on every page)."""
+    out = []
+    for machine, body in parts:
+        label = machine.label.replace('"', "'")
+        out.append(f'=== "{html.escape(label, quote=False)}"\n\n{indent(body.rstrip())}\n')
+    return "\n".join(out) + "\n"
+
+
+def per_machine(items: Iterable[tuple[data.Machine, object]], render: Callable[..., str]) -> str:
+    """``render(item)`` for each machine: as tabs outside a region, alone inside one."""
+    parts = [(machine, render(item)) for machine, item in items]
+    if data.current() is not None:
+        return "\n".join(body for _, body in parts)
+    return tabs(parts)
+
+
+def page_tabs(page: str, render: Callable[[data.Entry], str]) -> str:
+    """A page-result block: one tab per machine (with the stale marker where it applies)."""
+    def body(entry: data.Entry) -> str:
+        marker = entry.stale_marker + "\n" if entry.stale and data.current() is None else ""
+        return marker + render(entry)
+
+    return per_machine(((e.machine, e) for e in data.entries(page)), body)
+
+
+def heading(entry: data.Entry, extra: str = "") -> str:
+    """The line above a page-result table: which machine, device and model it was measured on."""
+    m = entry.machine.info
+    return (f"*On **{text(m.get('id'))}** ({text(m.get('cpu_model'))}, {text(m.get('cores_logical'))} "
+            f"cores), device {code(entry.data.get('device'))}, model {code(entry.data.get('model'))}"
+            f"{extra}:*\n\n")
+
+
+def machine_stamp(machine: data.Machine, doc: dict) -> str:
+    m = doc["machine"]
+    quick = " — **quick run**, fewer and shorter measurements" if doc.get("quick") else ""
+    return (f"*Measured on **{text(m['id'])}**: {text(m['cpu_model'])}, {m['cores_logical']} logical "
+            f"cores, OpenVINO {text(m['openvino'].split('-')[0])}, Python {text(m['python'])}, "
+            f"{text(m['date'][:10])}{quick}.*")
+
+
+def note(machine: data.Machine, message: str) -> str:
+    """A guard that failed: a build error for a committed machine (unless auditing), else a
+    visible note, kept in the build's notes so the regenerate commands can print it."""
+    from perfguide.blocks import RenderError
+
+    build = data.build()
+    if machine.committed and build.strict:
+        raise RenderError(f"on {machine.id} (committed: {machine.path}): {message}")
+    build.notes.append(data.Note(machine.id, build.page, message))
+    return (f' <mark class="guard-note" title="a sentence here does not hold on this machine">'
+            f"⚠ Not so on {html.escape(machine.id)}: {html.escape(message)}</mark> ")

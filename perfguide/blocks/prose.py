@@ -1,0 +1,72 @@
+"""Blocks that put one machine's figures and facts into a sentence, and a page's output box."""
+
+from __future__ import annotations
+
+from perfguide.blocks import data, fmt
+
+MISSING = "–"
+
+
+def value(page: str, key: str, digits: str = "1") -> str:
+    """One value the region's machine observed: ``{{ value guide/introduction throughput_fps }}``."""
+    entry = data.entry(page, "value")
+    if entry is None:
+        return MISSING
+    return f"{entry.number(key):.{int(digits)}f}"
+
+
+def ratio(page: str, numerator: str, denominator: str) -> str:
+    """How many times larger one observed value is than another, e.g. ``1.8×``."""
+    entry = data.entry(page, "ratio")
+    if entry is None:
+        return MISSING
+    return f"{entry.number(numerator) / entry.number(denominator):.1f}×"
+
+
+def _listed(value: object) -> str:
+    if isinstance(value, list):
+        return ", ".join(fmt.code(v) for v in value) or "none"
+    return fmt.code(value) if isinstance(value, str) else fmt.text(value)
+
+
+def observed(page: str, key: str, subkey: str | None = None) -> str:
+    """A text fact the region's machine observed (a list is written as a list of code spans):
+    ``{{ observed guide/precision runs_in f16 }}``."""
+    entry = data.entry(page, "observed")
+    if entry is None:
+        return MISSING
+    found = entry.value(key)
+    if subkey is not None:
+        if not isinstance(found, dict) or subkey not in found:
+            from perfguide.blocks import RenderError
+
+            raise RenderError(f"{page}: the page results of {entry.machine.id} have no {key}[{subkey!r}]")
+        found = found[subkey]
+    return _listed(found)
+
+
+def isa() -> str:
+    """The region machine's vector extensions, as its results file records them."""
+    machine = data.current()
+    if machine is None:
+        from perfguide.blocks import RenderError
+
+        raise RenderError("{{ isa }} shows one machine's flags: put it inside a region")
+    return _listed(machine.isa or ["none recorded"])
+
+
+def page_output(page: str) -> str:
+    """What the page's snippet module printed, one collapsed box per machine (in its tab)."""
+    def box(entry: data.Entry) -> str:
+        m = entry.machine.info
+        title = (f"Output on {m.get('id')} ({m.get('cpu_model')}, {m.get('cores_logical')} cores, "
+                 f"{entry.data.get('device')}, {entry.data.get('model')}, OpenVINO "
+                 f"{str(m.get('openvino', '?')).split('-')[0]}, "
+                 f"{str(entry.data.get('date', m.get('date', '')))[:10]})")
+        title = title.replace('"', "'").replace("<", "‹").replace(">", "›")
+        lines = str(entry.data.get("output", "")).rstrip().splitlines() or ["(printed nothing)"]
+        fence = "`" * max(3, 1 + max((len(t) - len(t.lstrip("`")) for t in lines), default=0))
+        body = "\n".join("    " + line for line in lines)
+        return f'??? example "{title}"\n\n    {fence}text\n{body}\n    {fence}\n'
+
+    return fmt.page_tabs(page, box)
