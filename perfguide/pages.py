@@ -147,12 +147,35 @@ def store(path: Path, machine: dict, page: str, entry: dict) -> Path:
         return save(doc, path)
 
 
-def stale_entries() -> list[tuple[str, str, str]]:
+def is_this_machine(machine: dict) -> bool:
+    """Whether a results file's machine is the one running this: the same id and the same
+    instruction sets (two CPUs sold under one name, e.g. two AMD EPYC generations, share an id)."""
+    from perfguide.environment import isa_flags, machine_id
+
+    return machine.get("id") == machine_id() and list(machine.get("isa") or []) == isa_flags()
+
+
+def check_same_machine(path: Path, machine: dict) -> None:
+    """Refuse to add this machine's results to a file another CPU wrote (its figures would be
+    mixed with ours under one name): a UsageError that says to pick a new id."""
+    if not path.exists():
+        return
+    theirs = load(path)["machine"]
+    if list(theirs.get("isa") or []) != list(machine.get("isa") or []):
+        raise UsageError(f"{path} was measured on another CPU ({theirs.get('cpu_model')} with "
+                         f"{', '.join(theirs.get('isa') or []) or 'no recorded ISA'}); this one has "
+                         f"{', '.join(machine.get('isa') or []) or 'none'}: pass --machine-id NEW-NAME")
+
+
+def stale_entries(here_only: bool = False) -> list[tuple[str, str, str]]:
     """(machine id, page, why) for each stored page result that did not come from the snippet
-    module as it is now, or whose page no longer has a snippet module."""
+    module as it is now, or whose page no longer has a snippet module — of this machine's file
+    only with ``here_only`` (another machine's stale result is shown marked, not an error)."""
     current = {page: source_sha256(page) for page in snippet_pages()}
     stale = []
     for doc in load_all():
+        if here_only and not is_this_machine(doc["machine"]):
+            continue
         for page, entry in doc["pages"].items():
             if page not in current:
                 stale.append((doc["machine"]["id"], page, "no snippet module by that name now"))

@@ -576,6 +576,10 @@ def cmd_regenerate(args) -> int:
     results.save_atomic(doc, path)
     print(f"wrote {path}: {len(records)} records in {duration / 60:.1f} min"
           + (f", {len(failures)} points failed" if failures else ""), file=sys.stderr)  # fmt: skip
+    if path.resolve().parent == results.results_dir().resolve():  # what the site will show
+        from perfguide.blocks.expand import report
+
+        print("\n".join(report(doc["machine"]["id"])), file=sys.stderr)
     return 0
 
 

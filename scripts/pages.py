@@ -6,7 +6,7 @@ Examples:
   python scripts/pages.py regenerate guide/introduction   # one page
   python scripts/pages.py regenerate guide/latency --device GPU
   python scripts/pages.py list
-  python scripts/pages.py check                           # is every stored output from today's code?
+  python scripts/pages.py check                           # is this machine's output from today's code?
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="the pages that have a snippet module, with the device each runs on")
-    sub.add_parser("check", help="fail if a stored page result came from a different version of its snippet")
+    sub.add_parser("check", help="fail if this machine's stored page results came from another version of "
+                   "their snippets (other machines' are listed: the site shows them marked)")
     regen = sub.add_parser("regenerate", help="run pages' snippets, store their results")
     regen.add_argument("pages", nargs="*", help="section/page names (default: all)")
     regen.add_argument("--device", help="device to run on (default: the first device of those the page is "
@@ -50,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         raise UsageError(f"unknown page(s) {', '.join(unknown)}; pages: {', '.join(pages.snippet_pages())}")
     machine = describe_machine(args.machine_id)
     path = pages.pages_dir() / f"{machine['id']}.json"
+    pages.check_same_machine(path, machine)
     for page in args.pages or pages.snippet_pages():
         device, why = (args.device, None) if args.device else pages.default_device(page)
         if device is None:
@@ -59,18 +61,25 @@ def main(argv: list[str] | None = None) -> int:
         entry = pages.run_page(page, device)
         pages.store(path, machine, page, entry)  # after each page: an interruption keeps the rest
     print(f"wrote {path}")
+    from perfguide.blocks.expand import report
+
+    print("\n".join(report(machine["id"])))
     return 0
 
 
 def check() -> int:
-    """Exit 1, naming them, if stored page results came from other versions of their snippets."""
-    stale = pages.stale_entries()
-    for machine_id, page, why in stale:
-        print(f"{machine_id}: {page}: {why}; rerun: python scripts/pages.py regenerate {page}",
-              file=sys.stderr)
-    if not stale:
-        print("every stored page result matches its snippet module")
-    return 1 if stale else 0
+    """Exit 1, naming them, if this machine's stored page results came from other versions of
+    their snippets; other machines' stale results are listed (the site marks them)."""
+    here = set(pages.stale_entries(here_only=True))
+    for machine_id, page, why in pages.stale_entries():
+        if (machine_id, page, why) in here:
+            print(f"{machine_id}: {page}: {why}; rerun: python scripts/pages.py regenerate {page}",
+                  file=sys.stderr)
+        else:
+            print(f"{machine_id}: {page}: {why} (another machine: shown marked as measured earlier)")
+    if not here:
+        print("every page result of this machine matches its snippet module")
+    return 1 if here else 0
 
 
 if __name__ == "__main__":

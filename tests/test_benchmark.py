@@ -144,7 +144,7 @@ def test_first_inference_cold_and_cached(tiny_model: str) -> None:
     r = check_record(measure(tiny_model, "first-inference"), "first-inference")
     fi = r["first_inference_ms"]
     assert fi["cold"] > 0 and fi["cached"] > 0
-    assert fi["cold_spread_pct"] >= 0 and fi["cached_spread_pct"] >= 0
+    assert r["spread_pct"] == max(fi["cold_spread_pct"], fi["cached_spread_pct"])
     assert r["throughput_fps"] is None and r["latency_ms"] is None
 
 
@@ -171,6 +171,13 @@ def run(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
                           timeout=timeout)  # fmt: skip
 
 
+def unsupported_precisions() -> list[str]:
+    """The precisions this machine's CPU does not list (none on a CPU with native f16 and bf16)."""
+    from perfguide.bench import PRECISIONS, supported_precisions
+
+    return [p for p in PRECISIONS if p not in supported_precisions("CPU")]
+
+
 def bad_cases(tmp: Path) -> dict[str, list[str]]:
     (tmp / "not-a-model.onnx").write_text("this is not a model")
     (tmp / "a-file").write_text("x")
@@ -178,6 +185,7 @@ def bad_cases(tmp: Path) -> dict[str, list[str]]:
     invalid.write_text(json.dumps({"schema_version": 1, "machine": {}, "quick": False, "generated_by": "x",
                                    "records": [], "peak": {}}))  # fmt: skip
     m = ["measure", "--model", "mobilenet"]
+    unsupported = unsupported_precisions()
     return {
         "missing model path": ["measure", "--model", str(tmp / "absent.xml"), "--scenario", "offline"],
         "unknown zoo name": ["measure", "--model", "alexnet", "--scenario", "offline"],
@@ -193,7 +201,8 @@ def bad_cases(tmp: Path) -> dict[str, list[str]]:
         "negative rate": [*m, "--scenario", "server", "--rate", "-5"],
         "server without rate": [*m, "--scenario", "server"],
         "max-rate without bound": [*m, "--scenario", "server", "--max-rate"],
-        "unsupported precision": [*m, "--scenario", "offline", "--precision", "f16"],
+        **({"unsupported precision": [*m, "--scenario", "offline", "--precision", unsupported[0]]}
+           if unsupported else {}),
         "unwritable output": [*m, "--scenario", "offline", "--json", str(tmp / "a-file" / "out.json")],
         "output is a folder": [*m, "--scenario", "offline", "--json", str(tmp)],
         "invalid results file": ["validate", str(invalid)],
@@ -222,7 +231,8 @@ def bad_outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, subproce
 CASE_NAMES = [
     "missing model path", "unknown zoo name", "not a model", "unknown device", "unknown scenario",
     "zero seconds", "negative seconds", "zero streams", "negative requests", "zero batch", "zero rate",
-    "negative rate", "server without rate", "max-rate without bound", "unsupported precision",
+    "negative rate", "server without rate", "max-rate without bound",
+    *(["unsupported precision"] if unsupported_precisions() else []),
     "unwritable output", "output is a folder", "invalid results file", "not json", "export of invalid file",
     "compare with zero seconds", "regenerate unknown model", "regenerate unknown device",
     "regenerate bad results dir",
@@ -246,6 +256,22 @@ def test_bad_input_messages_say_what_is_wrong(bad_outcomes: dict) -> None:
     assert "--rate" in bad_outcomes["server without rate"].stderr
     assert "--p99-ms" in bad_outcomes["max-rate without bound"].stderr
     assert "bogus" in bad_outcomes["unknown scenario"].stderr
+
+
+def test_a_precision_the_device_does_not_list_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The check itself, on any CPU: a device that lists only FP32 refuses bf16 and f16."""
+    from perfguide import bench
+
+    class Core:
+        def get_property(self, device: str, name: str) -> list[str]:
+            assert name == "OPTIMIZATION_CAPABILITIES"
+            return ["FP32", "INT8"]
+
+    for precision in ("bf16", "f16"):
+        with pytest.raises(UsageError, match=f"cannot run precision {precision} here; supported: f32"):
+            bench.check_precision("CPU", precision, Core())
+    bench.check_precision("CPU", "f32", Core())
+    bench.check_precision("AUTO", "f16", Core())  # a virtual device: its real devices decide
 
 
 def test_every_bad_case_is_tested() -> None:

@@ -268,17 +268,31 @@ def test_a_new_results_file_is_readable_by_others(tmp_path: Path) -> None:
     assert path.stat().st_mode & 0o777 == 0o644
 
 
-def test_the_heavy_models_side_by_side_fraction_is_rendered(monkeypatch: pytest.MonkeyPatch) -> None:
-    from perfguide import render
+@pytest.fixture
+def _only():
+    """Render benchmark blocks from the given results documents alone (a committed machine)."""
+    from perfguide.blocks import data
+
+    def use(*docs: dict) -> None:
+        found = [(data.Machine(d["machine"], True, "x"), d) for d in docs]
+        data.reset(data.Build(pages=[], benchmarks=found))
+
+    yield use
+    data.reset()
+
+
+def test_the_heavy_models_side_by_side_fraction_is_rendered(_only) -> None:
+    from perfguide import blocks
 
     doc = make_doc()
     pairs = [{"matmul_gflops": 100.0, "model_gflops": 80.0}, {"matmul_gflops": 90.0, "model_gflops": 81.0}]
     doc["peak"]["heavy"] = {"f32": {"model": "bert-base", "precision": "f32", "fraction": 0.85,
                                     "model_gflops": 80.5, "matmul_gflops": 95.0, "pairs": pairs}}  # fmt: skip
     results.validate(doc, "doc")
-    monkeypatch.setattr(render, "_results", lambda: [doc])
-    table = render.BLOCKS["benchmark-peak"]()
-    row = next(line for line in table.splitlines() if line.startswith("| `bert-base` (offline"))
+    _only(doc)
+    table = blocks.get("benchmark-peak").function()()
+    row = next(line for line in map(str.strip, table.splitlines())
+               if line.startswith("| `bert-base` (offline"))
     assert "| 0.85 | 2 |" in row
     doc["peak"]["heavy"]["f32"]["pairs"] = []
     with pytest.raises(UsageError, match="pairs"):
@@ -300,29 +314,29 @@ def test_steadiness_finds_the_slow_stretches() -> None:
         bench.steadiness("mobilenet", seconds=1.0, chunk_s=1.0)
 
 
-def test_the_steadiness_probe_is_rendered_and_validated(monkeypatch: pytest.MonkeyPatch) -> None:
-    from perfguide import render
+def test_the_steadiness_probe_is_rendered_and_validated(_only) -> None:
+    from perfguide import blocks
 
     doc = make_doc()
     series = [4.0, 4.0, 6.0, 6.0, 4.0]
     doc["steadiness"] = {"CPU": {"model": "mobilenet", "device": "CPU", "chunk_s": 1.0, "p50_ms": series,
                                  **bench.steadiness_stats(series, 1.0)}}  # fmt: skip
     results.validate(doc, "doc")
-    monkeypatch.setattr(render, "_results", lambda: [doc])
-    out = render.BLOCKS["benchmark-steadiness"]()
-    row = next(line for line in out.splitlines() if line.startswith("| `mobilenet`, CPU"))
+    _only(doc)
+    out = blocks.get("benchmark-steadiness").function()()
+    row = next(line for line in map(str.strip, out.splitlines()) if line.startswith("| `mobilenet`, CPU"))
     assert "| 5 × 1 s | 4.00 ms |" in row and "| 40% | 1 | 2 s |" in row
     assert "<svg" in out
     doc["steadiness"]["CPU"]["slow_share"] = 1.5
     with pytest.raises(UsageError, match="slow_share"):
         results.validate(doc, "doc")
-    monkeypatch.setattr(render, "_results", lambda: [make_doc()])
-    with pytest.raises(render.RenderError, match="--only steadiness"):
-        render.BLOCKS["benchmark-steadiness"]()
+    _only(make_doc())
+    with pytest.raises(blocks.RenderError, match="--only steadiness"):
+        blocks.get("benchmark-steadiness").function()()
 
 
-def test_the_benchmark_app_check_says_whether_each_bar_is_met(monkeypatch: pytest.MonkeyPatch) -> None:
-    from perfguide import render
+def test_the_benchmark_app_check_says_whether_each_bar_is_met(_only) -> None:
+    from perfguide import blocks
 
     def checked(mode: str, ratio: float) -> dict:
         block = {"mode": mode, "throughput_fps": 100.0, "latency_ms_p50": 10.0, "ratio": ratio,
@@ -337,8 +351,9 @@ def test_the_benchmark_app_check_says_whether_each_bar_is_met(monkeypatch: pytes
     doc = make_doc(records=[checked("offline", 0.98), checked("offline", 0.96),
                             checked("single-stream", 1.02), checked("single-stream", 1.04)])  # fmt: skip
     results.validate(doc, "doc")
-    monkeypatch.setattr(render, "_results", lambda: [doc])
-    rows = [line for line in render.BLOCKS["benchmark-app-check"]().splitlines() if line.startswith("| `m`")]
+    _only(doc)
+    rows = [line for line in map(str.strip, blocks.get("benchmark-app-check").function()().splitlines())
+            if line.startswith("| `m`")]
     assert "| 0.980 (bar ≥ 0.97: met) |" in rows[0]
     assert "| **0.960 (bar ≥ 0.97: not met)** |" in rows[1]
     assert "| 1.020 (bar ≤ 1.03: met) |" in rows[2]

@@ -111,3 +111,51 @@ def test_every_page_in_headless_chromium(served_site: tuple[Path, str]) -> None:
                     problems.append(f"{url}: broken internal link: {href}")
         browser.close()
     assert not problems, "\n".join(sorted(set(problems)))
+
+
+# Every tab's content is measured, not only the one a reader has open.
+_OVERFLOW = """() => {
+  document.querySelectorAll('.tabbed-block').forEach(e => { e.style.display = 'block'; });
+  const bad = [];
+  document.querySelectorAll('.md-typeset__table, .md-typeset pre > code').forEach(e => {
+    if (e.closest('details:not([open])')) return;
+    if (e.scrollWidth > e.clientWidth + 1) {
+      bad.push(`${e.tagName.toLowerCase()} ${e.scrollWidth}px in ${e.clientWidth}px: ` +
+               (e.textContent || '').trim().slice(0, 50).replace(/\\s+/g, ' '));
+    }
+  });
+  return bad;
+}"""
+
+_STACKED = """() => {
+  const bad = [];
+  document.querySelectorAll('.tabbed-block').forEach(e => { e.style.display = 'block'; });
+  document.querySelectorAll('.md-typeset table').forEach(t => {
+    if (t.querySelectorAll('thead th').length >= 4 && !t.classList.contains('stacked')) {
+      bad.push('not stacked: ' + t.textContent.trim().slice(0, 50));
+    } else if (t.classList.contains('stacked') && t.scrollWidth > window.innerWidth) {
+      bad.push(`stacked but ${t.scrollWidth}px wide: ` + t.textContent.trim().slice(0, 50));
+    }
+  });
+  return bad;
+}"""
+
+
+def test_no_table_or_code_scrolls_sideways_at_1400px_and_tables_stack_on_a_phone(
+        served_site: tuple[Path, str]) -> None:
+    from playwright.sync_api import sync_playwright
+
+    site, base = served_site
+    problems: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+        for width, check in ((1400, _OVERFLOW), (390, _STACKED)):
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            for url in page_urls(site, base):
+                if "/tutorials/" in url and url.rstrip("/") != base + "tutorials":
+                    continue  # notebooks: their output cells are Jupyter's layout, not ours
+                page.goto(url, wait_until="networkidle")
+                problems += [f"{width}px {url}: {p}" for p in page.evaluate(check)]
+            page.close()
+        browser.close()
+    assert not problems, "\n".join(problems)

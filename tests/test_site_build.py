@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from conftest import REPO
@@ -36,3 +41,45 @@ def test_config_keeps_the_promises_of_the_design() -> None:
                     if isinstance(e, dict) and "pymdownx.snippets" in e)
     assert snippets["check_paths"] and snippets["dedent_subsections"]
     assert snippets["base_path"] == ["snippets"]
+
+
+READER = "zz-reader-test-machine"
+
+
+@pytest.fixture(scope="module")
+def site_with_a_readers_machine(tmp_path_factory: pytest.TempPathFactory):
+    """The site built with one more, uncommitted page-results file: a committed machine's
+    results under another id, with one figure that contradicts a sentence and one page result
+    from an older version of its snippet. The file is removed again afterwards."""
+    source = sorted((REPO / "results" / "pages").glob("*.json"))[0]
+    doc = json.loads(source.read_text())
+    doc["machine"]["id"] = READER
+    tensors = doc["pages"]["guide/tensors"]["observed"]
+    tensors["tensor_shared_us"] = tensors["tensor_copy_us"] * 10  # "wrapping is cheaper" fails
+    doc["pages"]["guide/hints"]["source_sha256"] = "0" * 64  # measured with an older snippet
+    path = REPO / "results" / "pages" / f"{READER}.json"
+    path.write_text(json.dumps(doc))
+    try:
+        site = tmp_path_factory.mktemp("reader-site")
+        done = subprocess.run(
+            [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
+            cwd=REPO, capture_output=True, text=True, timeout=600,
+            env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    finally:
+        path.unlink()
+    assert done.returncode == 0, f"a reader's machine broke the build:\n{done.stdout}\n{done.stderr}"
+    return site, done.stdout + done.stderr
+
+
+def test_a_readers_machine_is_shown_with_notes_and_never_breaks_the_build(
+        site_with_a_readers_machine: tuple[Path, str]) -> None:
+    site, log = site_with_a_readers_machine
+    assert not [line for line in log.splitlines() if "WARNING" in line]
+    tensors = (site / "guide" / "tensors" / "index.html").read_text()
+    assert f"{READER} (" in tensors  # its own tab
+    notes = re.findall(r'<mark class="guard-note"[^>]*>(.*?)</mark>', tensors)
+    assert notes == [f"⚠ Not so on {READER}: tensor_shared_us &lt; tensor_copy_us does not hold "
+                     + re.search(r"\(.*\)", notes[0])[0]]
+    assert f"note for {READER} on guide/tensors.md" in log
+    hints = (site / "guide" / "hints" / "index.html").read_text()
+    assert "Measured with an older version of this page" in hints and hints.count("older version") >= 1

@@ -48,13 +48,14 @@ def test_every_module_has_a_page_and_a_test() -> None:
         assert test.is_file(), f"snippets/{relative} has no test {test.relative_to(root)}"
 
 
-def test_stored_page_results_come_from_todays_snippets() -> None:
-    """A page shows what its snippet printed: that output must come from the code as it is now.
+def test_this_machines_page_results_come_from_todays_snippets() -> None:
+    """A page shows what its snippet printed: on the machine that measured it, that output must
+    come from the code as it is now (another machine's older result is shown marked instead).
 
     After editing snippets/<page>.py, rerun ``python scripts/pages.py regenerate <page>``."""
     from perfguide import pages
 
-    assert pages.stale_entries() == []
+    assert pages.stale_entries(here_only=True) == []
 
 
 def test_stale_page_results_are_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -69,7 +70,14 @@ def test_stale_page_results_are_found(tmp_path: Path, monkeypatch: pytest.Monkey
     (tmp_path / "m1.json").write_text(json.dumps(doc))
     monkeypatch.setattr(pages, "pages_dir", lambda: tmp_path)
     assert [(m, p) for m, p, _ in pages.stale_entries()] == [("m1", page), ("m1", "guide/gone")]
+    assert pages.stale_entries(here_only=True) == []  # m1 is not this machine
+    from perfguide.environment import isa_flags, machine_id
+
+    doc["machine"] = {"id": machine_id(), "isa": isa_flags()}
+    (tmp_path / "m1.json").write_text(json.dumps(doc))
+    assert len(pages.stale_entries(here_only=True)) == 2
     entry["source_sha256"] = pages.source_sha256(page)
     del doc["pages"]["guide/gone"]
+    doc["machine"] = {"id": "m1"}
     (tmp_path / "m1.json").write_text(json.dumps(doc))
     assert pages.stale_entries() == []

@@ -115,7 +115,7 @@ def properties(record: dict) -> str:
     if (cfg.get("batch") or 1) > 1:
         notes.append(f"# first: model.reshape with a batch of {int(cfg['batch'])}")
     requests = cfg.get("requests") or (record.get("compiled") or {}).get("requests")
-    if requests:
+    if requests and int(requests) > 1:
         notes.append(f"# keep {int(requests)} requests in flight (an AsyncInferQueue of that size)")
     return "\n".join([*notes, call])
 
@@ -137,7 +137,8 @@ def fastest(model: str) -> str:
             f"{_device_and_config(tput)}: **{fmt.num(tput['throughput_fps'])} FPS**",
             f"{fmt.num(tput32['throughput_fps'])} FPS" if tput32 else "–",
             f"{fmt.num(their)} FPS" if their else "–",
-            (f"{tput32['throughput_fps'] / their:.2f}× · {tput['throughput_fps'] / tput32['throughput_fps']:.2f}×"
+            (f"{tput32['throughput_fps'] / their:.2f}× · "
+             f"{tput['throughput_fps'] / tput32['throughput_fps']:.2f}×"
              if their and tput32 else "–"),
         ])
         code.append((machine, "Lowest latency:\n\n```python\n" + properties(lat) + "\n```\n\n"
@@ -239,7 +240,8 @@ def app_check() -> str:
             if not b:
                 continue
             if b["mode"] == "offline":
-                ours, theirs, unit = b.get("harness", r["throughput_fps"]), b.get("theirs", b["throughput_fps"]), "FPS"
+                ours, unit = b.get("harness", r["throughput_fps"]), "FPS"
+                theirs = b.get("theirs", b["throughput_fps"])
                 ok, bar = b["ratio"] >= THROUGHPUT_BAR, f"≥ {THROUGHPUT_BAR}"
             else:  # older files have no request-timer figure: their harness latency is the caller's
                 ours, unit = b.get("harness", r["latency_ms"]["p50"]), "ms p50"
@@ -319,7 +321,8 @@ def peak() -> str:
     def render(item: tuple[data.Machine, dict]) -> str:
         machine, doc = item
         matmul = _matmul(doc)
-        rows = [[f"MatMul {'×'.join(map(str, v.get('shape', [])))}", fmt.text(prec), fmt.num(v["gflops"]), "1.00"]
+        rows = [[f"MatMul {'×'.join(map(str, v.get('shape', [])))}", fmt.text(prec), fmt.num(v["gflops"]),
+                 "1.00"]
                 for prec, v in sorted(matmul.items())]
         for model in dict.fromkeys(r["model"] for r in doc["records"]):
             rated = [r for r in doc["records"] if r["model"] == model and r.get("gflops")]

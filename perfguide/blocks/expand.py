@@ -175,3 +175,17 @@ def audit(machine_id: str) -> list[data.Note]:
         return [n for n in build.notes if n.machine == machine_id]
     finally:
         data.reset()
+
+
+def report(machine_id: str) -> list[str]:
+    """The lines the regenerate commands print at the end: each sentence of the guide that this
+    machine's results do not bear out (the site shows it as a note; a committed machine's fails
+    the build), or that every guarded sentence holds."""
+    try:
+        notes = audit(machine_id)
+    except RenderError as exc:
+        return [f"cannot check the guide's prose against {machine_id}'s results: {exc}"]
+    lines = [f"note: docs/{n.page}: on {machine_id}, {n.text}" for n in notes]
+    lines.append(f"{len(notes)} guarded sentence(s) of the guide do not hold on {machine_id}" if notes
+                 else f"every guarded sentence of the guide holds on {machine_id}")
+    return lines

@@ -48,9 +48,10 @@ def indent(markdown: str, prefix: str = "    ") -> str:
 def tabs(parts: list[tuple[data.Machine, str]]) -> str:
     """One linked content tab per machine (the label is the same on every page)."""
     out = []
-    for machine, body in parts:
+    for i, (machine, body) in enumerate(parts):
         label = machine.label.replace('"', "'")
-        out.append(f'=== "{html.escape(label, quote=False)}"\n\n{indent(body.rstrip())}\n')
+        opener = "===!" if i == 0 else "==="  # "!": a new tab set, never merged with the one before
+        out.append(f'{opener} "{html.escape(label, quote=False)}"\n\n{indent(body.rstrip())}\n')
     return "\n".join(out) + "\n"
 
 

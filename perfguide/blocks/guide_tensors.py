@@ -20,7 +20,8 @@ def ways() -> str:
     def render(e: data.Entry) -> str:
         found = _dict(e, "ways")
         base = found.get("infer(frame)")
-        rows = [[fmt.code(name), f"{ms:.2f}", f"{ms / base:.2f}" if base else "–"] for name, ms in found.items()]
+        rows = [[fmt.code(name), f"{ms:.2f}", f"{ms / base:.2f}" if base else "–"]
+                for name, ms in found.items()]
         return fmt.heading(e) + fmt.table(["Way", "ms per frame (median)", "relative to infer(frame)"], rows)
 
     return fmt.page_tabs(PAGE, render)

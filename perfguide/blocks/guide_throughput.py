@@ -24,8 +24,8 @@ def table() -> str:
                  f"{p['latency_ms']:.1f}"] for p in streams]
         rows += [[f"1 stream, 1 request, batch {p['batch']}", f"{p['fps']:.1f}",
                   f"{p['latency_ms']:.1f}"] for p in batches]
-        return fmt.heading(e) + fmt.table(["Configuration", "Images/s", "Median latency of one inference, ms"],
-                                          rows)
+        header = ["Configuration", "Images/s", "Median latency of one inference, ms"]
+        return fmt.heading(e) + fmt.table(header, rows)
 
     return fmt.page_tabs(PAGE, render)
 

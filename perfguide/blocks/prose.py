@@ -67,6 +67,6 @@ def page_output(page: str) -> str:
         lines = str(entry.data.get("output", "")).rstrip().splitlines() or ["(printed nothing)"]
         fence = "`" * max(3, 1 + max((len(t) - len(t.lstrip("`")) for t in lines), default=0))
         body = "\n".join("    " + line for line in lines)
-        return f'??? example "{title}"\n\n    {fence}text\n{body}\n    {fence}\n'
+        return f'??? example page-output "{title}"\n\n    {fence}text\n{body}\n    {fence}\n'
 
     return fmt.page_tabs(page, box)

@@ -50,13 +50,15 @@ def test_the_timeline_is_short_and_well_formed(device: str) -> None:
 
 
 def test_the_timeline_chart_draws_from_the_observed_data() -> None:
-    from perfguide.render import RenderError
-    from perfguide.render_async import timeline_svg
+    from perfguide.blocks import RenderError, data
+    from perfguide.blocks.guide_async import timeline_svg
 
     r = run_snippet(PAGE, "CPU")
-    entry = {"observed": r}
+    machine = data.Machine({"id": "here"}, True, "x")
+    entry = data.Entry(machine, "guide/async", {"observed": r}, stale=False)
     svg = timeline_svg(entry, "test")
-    assert svg.startswith("<svg") and "request A" in svg
-    broken = {"observed": {**r, "timeline": {"sync": {"capture": [[5.0, 1.0]], "requests": []}}}}
+    assert "<svg" in svg and "request A" in svg
+    broken = data.Entry(machine, "guide/async", {"observed": {**r, "timeline": {
+        "sync": {"capture": [[5.0, 1.0]], "requests": []}}}}, stale=False)
     with pytest.raises(RenderError):
         timeline_svg(broken, "test")

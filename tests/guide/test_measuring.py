@@ -6,6 +6,7 @@ Relations only, never absolute times: the machine is shared and noisy.
 from __future__ import annotations
 
 import math
+import statistics
 from pathlib import Path
 
 import pytest
@@ -33,7 +34,8 @@ def test_percentiles_come_from_every_repeat(device: str) -> None:
     assert len(r["repeat_medians_ms"]) == r["repeats"]
     assert r["p50_ms"] <= r["p90_ms"] <= r["p99_ms"] <= r["max_ms"]
     assert min(r["repeat_medians_ms"]) <= r["p50_ms"] * 1.5  # the pooled median lies among them
-    assert r["spread_pct"] >= 0
+    medians = r["repeat_medians_ms"]
+    assert r["spread_pct"] == pytest.approx(100 * (max(medians) - min(medians)) / statistics.median(medians))
 
 
 @pytest.mark.parametrize("device", DEVICES)
@@ -71,8 +73,10 @@ def test_the_one_pass_conversion_needs_no_new_memory(device: str) -> None:
     # Whether the three fresh arrays a frame fault at all depends on the allocator's state: once
     # glibc has raised its mmap threshold (as earlier tests in this process may make it do), freed
     # frames are reused and the chain faults no more than the one pass. Compare where it did.
-    if r["faults_in_a_row"] >= 1:
-        assert r["faults_one_pass"] < r["faults_in_a_row"]
+    if r["faults_in_a_row"] < 1:
+        pytest.skip("the three-step chain faulted in no page this time (the allocator reused freed "
+                    "frames), so there is nothing to compare the one pass with")
+    assert r["faults_one_pass"] < r["faults_in_a_row"]
 
 
 @pytest.mark.parametrize("device", DEVICES)

@@ -1,0 +1,168 @@
+"""The blocks package: its registry, per-machine regions, conditional prose, and every guard —
+each shown to fail, on a committed machine (a build error) and on a reader's (a visible note)."""
+
+from __future__ import annotations
+
+import ast
+import copy
+from pathlib import Path
+
+import pytest
+
+from perfguide import blocks, pages
+from perfguide.blocks import RenderError, data, expand
+
+PAGE = "guide/async"
+
+
+def machine_info(mid: str, isa: list[str]) -> dict:
+    return {"id": mid, "cpu_model": "Test CPU", "cores_logical": 2, "isa": isa, "openvino": "2026.4.1",
+            "python": "3.11", "date": "2026-12-01T00:00:00+00:00", "git_commit": "abcdef1234567890"}
+
+
+def page_doc(mid: str, isa: list[str], observed: dict, stale: bool = False) -> dict:
+    sha = "0" * 64 if stale else pages.source_sha256(PAGE)
+    precision = {"device": "CPU", "model": "m", "output": "", "source_sha256": pages.source_sha256(
+        "guide/precision"), "observed": {"capabilities": ["FP32", "BF16"],
+                                         "runs_in": {"f16": "bf16 (1 layers)", "bf16": "bf16 (1 layers)"}}}
+    return {"schema_version": 1, "machine": machine_info(mid, isa),
+            "pages": {PAGE: {"device": "CPU", "model": "mobilenet", "observed": observed, "output": "printed",
+                             "date": "2026-11-30T00:00:00+00:00", "source_sha256": sha},
+                      "guide/precision": precision}}
+
+
+@pytest.fixture
+def machines():
+    """Two machines: 'fast' (committed) where async pays, 'slow' whose role each test sets."""
+    def make(slow_committed: bool = False, slow_stale: bool = False) -> data.Build:
+        loops = {"sync_fps": 100.0, "control_fps": 95.0, "frames": 24}
+        fast = page_doc("fast", ["avx512f", "avx512_bf16"], {**loops, "async_fps": 150.0, "queue_fps": 150.0})
+        slow = page_doc("slow", ["avx512f", "amx_bf16"], {**loops, "async_fps": 90.0, "queue_fps": 90.0},
+                        slow_stale)
+        build = data.Build(pages=[(data.Machine(fast["machine"], True, "results/pages/fast.json"), fast),
+                                  (data.Machine(slow["machine"], slow_committed, "results/pages/slow.json"),
+                                   slow)],
+                           benchmarks=[])
+        data.reset(build)
+        return build
+
+    yield make
+    data.reset()
+
+
+def render(text: str) -> str:
+    return expand.render(text, "guide/test.md")
+
+
+REGION = "{{ machines guide/async }}\nRan {{ value guide/async async_fps 0 }}.%s\n{{ end-machines }}\n"
+
+
+def test_registry_lists_every_block_without_importing_it_and_each_exists() -> None:
+    tree = ast.parse(Path(blocks.__file__).read_text())
+    imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) for a in n.names}
+    assert not any(name.startswith("guide_") or name == "benchmarks" for name in imported)
+    for block in blocks.REGISTRY.values():
+        assert callable(block.function()), block
+        assert block.kind in {"table", "inline", "guard"}
+    with pytest.raises(RenderError, match="unknown data block"):
+        render("{{ no-such-block }}\n")
+
+
+def test_a_region_renders_one_linked_tab_per_machine(machines) -> None:
+    machines()
+    out = render(REGION % "")
+    assert out.count('"fast (no AMX, no f16)"') == 1 and out.count('"slow (AMX, no f16)"') == 1
+    assert out.startswith('===! "fast') and "Ran 150." in out and "Ran 90." in out
+
+
+def test_a_figure_outside_a_region_fails_the_build(machines) -> None:
+    machines()
+    with pytest.raises(RenderError, match="inside a"):
+        render("Ran {{ value guide/async async_fps }}.\n")
+
+
+def test_a_claim_that_fails_on_a_committed_machine_fails_the_build(machines) -> None:
+    machines(slow_committed=True)
+    with pytest.raises(RenderError, match=r"on slow \(committed.*async_fps > sync_fps does not hold \(90 vs"):
+        render(REGION % "{{ claim guide/async async_fps > sync_fps }}")
+
+
+def test_a_claim_that_fails_on_a_readers_machine_is_a_visible_note(machines) -> None:
+    build = machines()
+    out = render(REGION % "{{ claim guide/async async_fps > sync_fps }}")
+    assert out.count('class="guard-note"') == 1
+    assert "Not so on slow: async_fps &gt; sync_fps does not hold (90 vs 100)" in out
+    assert [(n.machine, n.page) for n in build.notes] == [("slow", "guide/test.md")]
+
+
+@pytest.mark.parametrize(("guard", "reason"), [
+    ("{{ has amx }}", "no 'amx'"),  # fast has no AMX
+    ("{{ lacks bf16 }}", "it has 'bf16'"),
+    ("{{ same-runs-in f16 f32 }}", "different precisions"),
+])
+def test_feature_and_precision_guards_can_fail(machines, guard: str, reason: str) -> None:
+    machines(slow_committed=True)
+    with pytest.raises(RenderError, match=reason):
+        render(REGION % guard)
+
+
+def test_if_chooses_the_prose_by_each_machines_data(machines) -> None:
+    machines(slow_committed=True)
+    text = ("{{ machines guide/async }}\n{{ if guide/async async_fps > sync_fps }}\nOverlap paid.\n"
+            "{{ else }}\nNo gain{{ if has amx }} (AMX){{ end-if }}.\n{{ end-if }}\n{{ end-machines }}\n")
+    out = render(text)
+    fast, slow = out.split('=== "slow')
+    assert "Overlap paid." in fast and "No gain" not in fast
+    assert "No gain (AMX)." in slow and "Overlap paid." not in slow
+    with pytest.raises(RenderError, match="without"):
+        render("{{ machines guide/async }}\n{{ if has amx }}x\n{{ end-machines }}\n")
+
+
+def test_a_stale_result_is_shown_marked_and_feeds_no_guard(machines) -> None:
+    machines(slow_committed=True, slow_stale=True)
+    out = render(REGION % "{{ claim guide/async async_fps > sync_fps }}")  # would fail on slow
+    slow = out.split('=== "slow')[1]
+    assert "older version of this page's code" in slow and "`abcdef1`" in slow and "2026-11-30" in slow
+    assert "Ran 90." in slow and "guard-note" not in slow
+    table = render("{{ async-loops }}\n")
+    assert table.count("older version") == 1
+
+
+def test_fenced_blocks_stay_literal(machines) -> None:
+    machines()
+    text = "```text\n{{ value guide/async async_fps }}\n{{ machines guide/async }}\n```\n"
+    assert render(text) == text
+
+
+def test_audit_lists_the_guards_a_machine_fails(machines, monkeypatch: pytest.MonkeyPatch,
+                                                 tmp_path: Path) -> None:
+    build = machines(slow_committed=True)
+    monkeypatch.setattr(data, "load", lambda: copy.deepcopy(build))
+    (tmp_path / "docs" / "guide").mkdir(parents=True)
+    (tmp_path / "docs" / "guide" / "x.md").write_text(REGION % "{{ claim guide/async async_fps > sync_fps }}")
+    import perfguide.results
+
+    monkeypatch.setattr(perfguide.results, "REPO_ROOT", tmp_path)
+    notes = expand.audit("slow")
+    assert [(n.page, n.text) for n in notes] == [
+        ("guide/x.md", "async_fps > sync_fps does not hold (90 vs 100)")]
+    assert expand.audit("fast") == []
+
+
+def test_strings_from_a_results_file_are_escaped() -> None:
+    from perfguide.blocks import fmt
+
+    assert "<img" not in fmt.text('Evil <img src=x onerror="alert(1)">')
+    assert fmt.text("a*b_c`d") == "a\\*b\\_c\\`d"
+    assert "<script" not in fmt.code("<script>")
+
+
+def test_committed_means_tracked_by_git_and_unchanged(tmp_path: Path) -> None:
+    from perfguide.results import REPO_ROOT
+
+    tracked = REPO_ROOT / "results" / "amd-epyc-2c-linux.json"
+    untracked = REPO_ROOT / "results" / "no-such-machine.json"
+    found = data._git_committed([tracked, untracked])
+    if found is None:
+        pytest.skip("not a git checkout: every results file counts as committed")
+    assert untracked not in found
