@@ -71,9 +71,21 @@ def _lines(lines: list[str], in_region: bool) -> list[str]:
             filled = _fill(whole).rstrip("\n").splitlines() or [""]
             out.append("".join(f"{indent}{text}\n" if text.strip() else "\n" for text in filled))
         else:
-            out.append(BLOCK.sub(_fill, line))
+            out.append(_inline(line))
         i += 1
     return out
+
+
+CODE_SPAN = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)")
+
+
+def _inline(line: str) -> str:
+    """Fill the blocks of a line of prose, leaving inline code spans (`{{ … }}`) literal."""
+    out, pos = [], 0
+    for span in CODE_SPAN.finditer(line):
+        out.append(BLOCK.sub(_fill, line[pos:span.start()]) + span.group(0))
+        pos = span.end()
+    return "".join(out) + BLOCK.sub(_fill, line[pos:])
 
 
 def _region_end(lines: list[str], start: int) -> int:
