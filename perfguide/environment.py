@@ -167,3 +167,16 @@ def describe_machine(machine_id_override: str | None = None) -> dict:
         "devices": device_names(),
         "date": _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat(),
     }
+
+
+def check_same_cpu(path: Path, recorded: dict) -> None:
+    """Refuse to add this machine's results to a file that another CPU wrote (``recorded`` is
+    that file's machine block): two CPUs sold under one name share a default id, and their
+    figures must not be mixed under it. A UsageError that says to pick another id."""
+    from perfguide.errors import UsageError
+
+    theirs, ours = list(recorded.get("isa") or []), isa_flags()
+    if theirs != ours:
+        raise UsageError(f"{path} was measured on another CPU ({recorded.get('cpu_model')}: "
+                         f"{', '.join(theirs) or 'no ISA recorded'}); this one has "
+                         f"{', '.join(ours) or 'none of the recorded ISA flags'}: pass --machine-id NEW-NAME")

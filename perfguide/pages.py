@@ -49,9 +49,74 @@ def load_snippet(page: str) -> ModuleType:
 
 
 def source_sha256(page: str) -> str:
-    """The hash of a page's snippet module: stored with its results, so a page never shows the
-    output of code that has since changed (a test compares the two)."""
+    """The hash of a page's snippet module as bytes, stored with its results as a record."""
     return hashlib.sha256((SNIPPETS / f"{page}.py").read_bytes()).hexdigest()
+
+
+def code_digest(source: str) -> str:
+    """The hash of what a module's code does: its syntax tree, written out again without
+    comments, layout or docstrings. Rewrapping a line or a comment leaves it unchanged; any
+    change to what runs changes it."""
+    import ast
+
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+                and body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)):
+            node.body = body[1:] or [ast.Pass()]
+    return hashlib.sha256(ast.unparse(tree).encode()).hexdigest()
+
+
+def code_sha256(page: str) -> str:
+    """The code hash of a page's snippet module as it is now (see :func:`code_digest`)."""
+    return code_digest((SNIPPETS / f"{page}.py").read_text(encoding="utf-8"))
+
+
+def is_fresh(page: str, entry: dict) -> bool:
+    """Whether a stored page result came from the snippet module's code as it is now, so that a
+    page never shows the output of code that has since changed."""
+    try:
+        return entry.get("code_sha256") == code_sha256(page)
+    except OSError:  # the page has no snippet module any more
+        return False
+
+
+def source_at(commit: str | None, page: str) -> str | None:
+    """``snippets/<page>.py`` as it was at ``commit`` (None if git or the commit is not here)."""
+    import subprocess
+
+    if not commit:
+        return None
+    try:
+        done = subprocess.run(["git", "-C", str(REPO_ROOT), "show", f"{commit}:snippets/{page}.py"],
+                              capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout if done.returncode == 0 else None
+
+
+def migrate(doc: dict, source_at=source_at) -> tuple[int, int]:
+    """Give each page result that lacks one its code hash, taken from the very source it was
+    measured with: the snippet at the file's recorded commit, or as it is now, whichever has
+    the byte hash the result stored. Figures are not touched. Returns (proved, unproved); an
+    unproved result keeps no code hash and so shows as stale."""
+    proved = unproved = 0
+    for page, entry in doc["pages"].items():
+        if entry.get("code_sha256"):
+            continue
+        candidates = [source_at(doc["machine"].get("git_commit"), page)]
+        if (SNIPPETS / f"{page}.py").is_file():
+            candidates.append((SNIPPETS / f"{page}.py").read_text(encoding="utf-8"))
+        for source in filter(None, candidates):
+            if hashlib.sha256(source.encode()).hexdigest() == entry.get("source_sha256"):
+                entry["code_sha256"] = code_digest(source)
+                proved += 1
+                break
+        else:
+            unproved += 1
+    return proved, unproved
 
 
 def applicable_cases(module: ModuleType) -> list:
@@ -84,7 +149,7 @@ def run_page(page: str, device: str, model: str | None = None) -> dict:
     from perfguide.zoo import resolve_model
 
     module = load_snippet(page)
-    sha = source_sha256(page)
+    sha, code = source_sha256(page), code_sha256(page)
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
         observed = module.main(device=device, model=str(resolve_model(model or module.MODEL)))
@@ -93,7 +158,8 @@ def run_page(page: str, device: str, model: str | None = None) -> dict:
     from perfguide.environment import describe_machine
 
     return {"device": device, "model": model or module.MODEL, "observed": observed,
-            "output": printed.getvalue(), "date": describe_machine()["date"], "source_sha256": sha}
+            "output": printed.getvalue(), "date": describe_machine()["date"], "source_sha256": sha,
+            "code_sha256": code}
 
 
 def new_document(machine: dict) -> dict:
@@ -155,23 +221,11 @@ def is_this_machine(machine: dict) -> bool:
     return machine.get("id") == machine_id() and list(machine.get("isa") or []) == isa_flags()
 
 
-def check_same_machine(path: Path, machine: dict) -> None:
-    """Refuse to add this machine's results to a file another CPU wrote (its figures would be
-    mixed with ours under one name): a UsageError that says to pick a new id."""
-    if not path.exists():
-        return
-    theirs = load(path)["machine"]
-    if list(theirs.get("isa") or []) != list(machine.get("isa") or []):
-        raise UsageError(f"{path} was measured on another CPU ({theirs.get('cpu_model')} with "
-                         f"{', '.join(theirs.get('isa') or []) or 'no recorded ISA'}); this one has "
-                         f"{', '.join(machine.get('isa') or []) or 'none'}: pass --machine-id NEW-NAME")
-
-
 def stale_entries(here_only: bool = False) -> list[tuple[str, str, str]]:
     """(machine id, page, why) for each stored page result that did not come from the snippet
     module as it is now, or whose page no longer has a snippet module — of this machine's file
     only with ``here_only`` (another machine's stale result is shown marked, not an error)."""
-    current = {page: source_sha256(page) for page in snippet_pages()}
+    current = set(snippet_pages())
     stale = []
     for doc in load_all():
         if here_only and not is_this_machine(doc["machine"]):
@@ -179,7 +233,7 @@ def stale_entries(here_only: bool = False) -> list[tuple[str, str, str]]:
         for page, entry in doc["pages"].items():
             if page not in current:
                 stale.append((doc["machine"]["id"], page, "no snippet module by that name now"))
-            elif entry.get("source_sha256") != current[page]:
+            elif not is_fresh(page, entry):
                 stale.append((doc["machine"]["id"], page, "stored output came from another version of "
                               f"snippets/{page}.py"))
     return stale

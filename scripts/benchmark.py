@@ -479,7 +479,7 @@ def build_matrix(models: list[str], devices: list[str], *, quick: bool, seconds:
 def cmd_regenerate(args) -> int:
     from perfguide import results
     from perfguide.devices import available_devices, check_device
-    from perfguide.environment import describe_machine, machine_id, slug
+    from perfguide.environment import check_same_cpu, describe_machine, machine_id, slug
     from perfguide.zoo import ZOO, resolve_model
 
     quick = args.quick
@@ -509,8 +509,10 @@ def cmd_regenerate(args) -> int:
     results.check_writable(path)
     previous = None
     subset = bool(args.models or explicit_devices or args.only)
-    if path.exists() and subset:
-        previous = results.load(path)  # a broken file is reported, never silently replaced
+    if path.exists():
+        existing = results.load(path)  # a broken file is reported, never silently replaced
+        check_same_cpu(path, existing["machine"])
+        previous = existing if subset else None
     skipped: list[str] = []
     points = build_matrix(models, devices, quick=quick, seconds=seconds, repeats=repeats,
                           min_count=args.min_count, auto_point=not explicit_devices, kinds=kinds,

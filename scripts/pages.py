@@ -6,6 +6,7 @@ Examples:
   python scripts/pages.py regenerate guide/introduction   # one page
   python scripts/pages.py regenerate guide/latency --device GPU
   python scripts/pages.py list
+  python scripts/pages.py migrate                         # add code hashes to older results files
   python scripts/pages.py check                           # is this machine's output from today's code?
 """
 
@@ -19,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from perfguide import pages  # noqa: E402
 from perfguide.devices import check_device  # noqa: E402
-from perfguide.environment import describe_machine  # noqa: E402
+from perfguide.environment import check_same_cpu, describe_machine  # noqa: E402
 from perfguide.errors import UsageError, run_cli  # noqa: E402
 
 
@@ -30,6 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("list", help="the pages that have a snippet module, with the device each runs on")
     sub.add_parser("check", help="fail if this machine's stored page results came from another version of "
                    "their snippets (other machines' are listed: the site shows them marked)")
+    mig = sub.add_parser("migrate", help="give older page results the code hash of the snippet they "
+                         "were measured with (figures untouched)")
+    mig.add_argument("files", nargs="*", type=Path, help="page results files (default: results/pages/*.json)")
     regen = sub.add_parser("regenerate", help="run pages' snippets, store their results")
     regen.add_argument("pages", nargs="*", help="section/page names (default: all)")
     regen.add_argument("--device", help="device to run on (default: the first device of those the page is "
@@ -44,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "check":
         return check()
+    if args.command == "migrate":
+        return migrate(args.files or sorted(pages.pages_dir().glob("*.json")))
     if args.device:
         check_device(args.device)
     unknown = sorted(set(args.pages) - set(pages.snippet_pages()))
@@ -51,7 +57,8 @@ def main(argv: list[str] | None = None) -> int:
         raise UsageError(f"unknown page(s) {', '.join(unknown)}; pages: {', '.join(pages.snippet_pages())}")
     machine = describe_machine(args.machine_id)
     path = pages.pages_dir() / f"{machine['id']}.json"
-    pages.check_same_machine(path, machine)
+    if path.exists():
+        check_same_cpu(path, pages.load(path)["machine"])
     for page in args.pages or pages.snippet_pages():
         device, why = (args.device, None) if args.device else pages.default_device(page)
         if device is None:
@@ -64,6 +71,18 @@ def main(argv: list[str] | None = None) -> int:
     from perfguide.blocks.expand import report
 
     print("\n".join(report(machine["id"])))
+    return 0
+
+
+def migrate(files: list[Path]) -> int:
+    """Add code hashes where the stored byte hash proves which source a result came from."""
+    for path in files:
+        doc = pages.load(path)
+        proved, unproved = pages.migrate(doc)
+        if proved:
+            pages.save(doc, path)
+        print(f"{path}: {proved} result(s) given their code hash"
+              + (f", {unproved} whose source is not here (they show as stale)" if unproved else ""))
     return 0
 
 

@@ -186,6 +186,13 @@ def bad_cases(tmp: Path) -> dict[str, list[str]]:
                                    "records": [], "peak": {}}))  # fmt: skip
     m = ["measure", "--model", "mobilenet"]
     unsupported = unsupported_precisions()
+    from perfguide.environment import machine_id
+
+    other_cpu = tmp / "other-cpu"
+    other_cpu.mkdir(exist_ok=True)
+    theirs = json.loads((REPO / "results" / "amd-epyc-2c-linux.json").read_text())
+    theirs["machine"]["isa"] = ["sse4_2"]  # a CPU this one is not
+    (other_cpu / f"{machine_id()}.quick.json").write_text(json.dumps(theirs))
     return {
         "missing model path": ["measure", "--model", str(tmp / "absent.xml"), "--scenario", "offline"],
         "unknown zoo name": ["measure", "--model", "alexnet", "--scenario", "offline"],
@@ -213,6 +220,8 @@ def bad_cases(tmp: Path) -> dict[str, list[str]]:
         "regenerate unknown device": ["regenerate", "--quick", "--devices", "NOPE",
                                       "--results-dir", str(tmp)],
         "regenerate bad results dir": ["regenerate", "--quick", "--results-dir", str(tmp / "a-file")],
+        "regenerate into another CPU's file": ["regenerate", "--quick", "--models", "mobilenet",
+                                               "--results-dir", str(other_cpu)],
     }
 
 
@@ -235,7 +244,7 @@ CASE_NAMES = [
     *(["unsupported precision"] if unsupported_precisions() else []),
     "unwritable output", "output is a folder", "invalid results file", "not json", "export of invalid file",
     "compare with zero seconds", "regenerate unknown model", "regenerate unknown device",
-    "regenerate bad results dir",
+    "regenerate bad results dir", "regenerate into another CPU's file",
 ]  # fmt: skip
 
 
@@ -256,6 +265,7 @@ def test_bad_input_messages_say_what_is_wrong(bad_outcomes: dict) -> None:
     assert "--rate" in bad_outcomes["server without rate"].stderr
     assert "--p99-ms" in bad_outcomes["max-rate without bound"].stderr
     assert "bogus" in bad_outcomes["unknown scenario"].stderr
+    assert "another CPU" in bad_outcomes["regenerate into another CPU's file"].stderr
 
 
 def test_a_precision_the_device_does_not_list_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:

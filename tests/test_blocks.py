@@ -21,13 +21,13 @@ def machine_info(mid: str, isa: list[str]) -> dict:
 
 
 def page_doc(mid: str, isa: list[str], observed: dict, stale: bool = False) -> dict:
-    sha = "0" * 64 if stale else pages.source_sha256(PAGE)
-    precision = {"device": "CPU", "model": "m", "output": "", "source_sha256": pages.source_sha256(
+    sha = "0" * 64 if stale else pages.code_sha256(PAGE)
+    precision = {"device": "CPU", "model": "m", "output": "", "code_sha256": pages.code_sha256(
         "guide/precision"), "observed": {"capabilities": ["FP32", "BF16"],
                                          "runs_in": {"f16": "bf16 (1 layers)", "bf16": "bf16 (1 layers)"}}}
     return {"schema_version": 1, "machine": machine_info(mid, isa),
             "pages": {PAGE: {"device": "CPU", "model": "mobilenet", "observed": observed, "output": "printed",
-                             "date": "2026-11-30T00:00:00+00:00", "source_sha256": sha},
+                             "date": "2026-11-30T00:00:00+00:00", "code_sha256": sha},
                       "guide/precision": precision}}
 
 

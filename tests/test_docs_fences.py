@@ -110,3 +110,21 @@ def test_the_fence_parser_sees_tabs_and_rejects_inline_code(tmp_path: Path) -> N
     ((lineno, lang, body),) = list(fences(page))
     assert lang == "python" and not INCLUDE.match(body[0])
     assert INCLUDE.match('    --8<-- "guide/introduction.py:latency"')
+
+
+SHOWN_COLUMNS = 88
+
+
+def test_shown_code_fits_88_columns() -> None:
+    """Every line of a snippet section a page shows fits 88 columns, so that no code block
+    scrolls sideways on a laptop's screen (the browser test checks the page at 1400 px)."""
+    long = []
+    for relative in snippet_modules():
+        depth = 0
+        for lineno, line in enumerate((SNIPPETS / relative).read_text().splitlines(), 1):
+            marker = MARKER.search(line)
+            if marker:
+                depth += 1 if marker["kind"] == "start" else -1
+            elif depth and len(line) > SHOWN_COLUMNS:
+                long.append(f"snippets/{relative}:{lineno}: {len(line)} columns")
+    assert not long, "\n".join(long)

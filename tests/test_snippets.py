@@ -64,9 +64,9 @@ def test_stale_page_results_are_found(tmp_path: Path, monkeypatch: pytest.Monkey
     from perfguide import pages
 
     page = "guide/introduction"
-    entry = {"device": "CPU", "model": "m", "observed": {}, "output": "", "source_sha256": "0" * 64}
+    entry = {"device": "CPU", "model": "m", "observed": {}, "output": "", "code_sha256": "0" * 64}
     doc = {"schema_version": pages.SCHEMA_VERSION, "machine": {"id": "m1"},
-           "pages": {page: entry, "guide/gone": {**entry, "source_sha256": pages.source_sha256(page)}}}
+           "pages": {page: entry, "guide/gone": {**entry, "code_sha256": pages.code_sha256(page)}}}
     (tmp_path / "m1.json").write_text(json.dumps(doc))
     monkeypatch.setattr(pages, "pages_dir", lambda: tmp_path)
     assert [(m, p) for m, p, _ in pages.stale_entries()] == [("m1", page), ("m1", "guide/gone")]
@@ -76,8 +76,36 @@ def test_stale_page_results_are_found(tmp_path: Path, monkeypatch: pytest.Monkey
     doc["machine"] = {"id": machine_id(), "isa": isa_flags()}
     (tmp_path / "m1.json").write_text(json.dumps(doc))
     assert len(pages.stale_entries(here_only=True)) == 2
-    entry["source_sha256"] = pages.source_sha256(page)
+    entry["code_sha256"] = pages.code_sha256(page)
     del doc["pages"]["guide/gone"]
     doc["machine"] = {"id": "m1"}
     (tmp_path / "m1.json").write_text(json.dumps(doc))
     assert pages.stale_entries() == []
+
+
+def test_the_code_hash_ignores_layout_comments_and_docstrings_but_not_code() -> None:
+    from perfguide.pages import code_digest
+
+    base = code_digest('def f(x):\n    """Doc."""\n    return x + 1  # add one\n')
+    assert base == code_digest("def f(x):\n    # a comment\n    return (\n        x + 1\n    )\n")
+    assert base == code_digest('def f(x):\n    """Another doc."""\n    return x + 1\n')
+    assert base != code_digest("def f(x):\n    return x + 2\n")
+    assert code_digest('print("ab" "c")') == code_digest('print("abc")')
+
+
+def test_migrate_adds_the_code_hash_of_the_source_a_result_came_from() -> None:
+    import hashlib
+
+    from perfguide import pages
+
+    page = "guide/introduction"
+    old = "def main(device, model):\n    return {'a': 1}\n"
+    sha = lambda text: hashlib.sha256(text.encode()).hexdigest()  # noqa: E731
+    doc = {"machine": {"id": "m", "git_commit": "c0ffee"}, "pages": {
+        page: {"source_sha256": sha(old), "observed": {"a": 1}},
+        "guide/latency": {"source_sha256": "f" * 64, "observed": {"b": 2}}}}
+    proved, unproved = pages.migrate(doc, source_at=lambda commit, p: old if commit == "c0ffee" else None)
+    assert (proved, unproved) == (1, 1)
+    assert doc["pages"][page]["code_sha256"] == pages.code_digest(old)
+    assert "code_sha256" not in doc["pages"]["guide/latency"]  # not proved: shown as stale
+    assert doc["pages"][page]["observed"] == {"a": 1}  # figures untouched

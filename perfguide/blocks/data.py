@@ -194,19 +194,12 @@ def selected(machine: Machine) -> Iterator[None]:
         _current.reset(token)
 
 
-def _stale(page: str, entry: dict) -> bool:
-    from perfguide import pages
-
-    try:
-        return entry.get("source_sha256") != pages.source_sha256(page)
-    except OSError:  # the page has no snippet module any more
-        return True
-
-
 def entries(page: str) -> list[Entry]:
     """Every machine's result of ``page`` — only the selected machine's inside a region."""
+    from perfguide import pages
+
     chosen = current()
-    found = [Entry(m, page, doc["pages"][page], _stale(page, doc["pages"][page]))
+    found = [Entry(m, page, doc["pages"][page], not pages.is_fresh(page, doc["pages"][page]))
              for m, doc in build().pages if page in doc["pages"]]
     if chosen is not None:
         found = [e for e in found if e.machine.id == chosen.id]

@@ -46,22 +46,27 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
     _, channels, height, width = image_input.shape
 
     # --8<-- [start:capture]
-    camera = np.random.default_rng(0).integers(0, 256, size=(360, 640, channels), dtype=np.uint8)
+    camera = np.random.default_rng(0).integers(
+        0, 256, size=(360, 640, channels), dtype=np.uint8
+    )
     rows = np.arange(height) * camera.shape[0] // height
     cols = np.arange(width) * camera.shape[1] // width
 
     def capture(index: int) -> np.ndarray:
         """Stands in for grabbing and decoding a camera frame: a few ms of host work."""
-        raw = (camera + np.uint8(index)).astype(np.float32) / 255.0  # "a new frame", as floats
+        # "a new frame", as floats
+        raw = (camera + np.uint8(index)).astype(np.float32) / 255.0
         resized = raw[rows][:, cols]
         return np.ascontiguousarray(resized.transpose(2, 0, 1)[np.newaxis])
 
     def consume(output: np.ndarray) -> tuple[int, float]:
-        """Stands in for the application's use of a result: the top class and its score."""
+        """Stands in for the application's use of a result: the top class and its
+        score."""
         return int(output.argmax()), round(float(output.max()), 3)
 
     def new_run() -> dict:
-        """What one loop records: capture intervals, request start/end times, answers."""
+        """What one loop records: capture intervals, request start/end times,
+        answers."""
         return {"captures": [], "started": {}, "finished": {}, "answers": {}}
 
     def timed_capture(run: dict, index: int) -> np.ndarray:
@@ -93,7 +98,8 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
         run = new_run()
 
         def on_done(frame_index: int) -> None:
-            run["finished"][frame_index] = time.perf_counter()  # runs in an OpenVINO thread
+            # runs in an OpenVINO thread
+            run["finished"][frame_index] = time.perf_counter()
 
         def submit(request: ov.InferRequest, index: int, frame: np.ndarray) -> None:
             request.set_callback(on_done, index)
@@ -103,11 +109,13 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
         current, following = request_a, request_b
         submit(current, 0, timed_capture(run, 0))
         for index in range(1, frames):
-            frame = timed_capture(run, index)  # the host prepares frame N+1 while frame N infers
+            # the host prepares frame N+1 while frame N infers
+            frame = timed_capture(run, index)
             submit(following, index, frame)
             current.wait()
             run["answers"][index - 1] = consume(current.get_output_tensor(0).data)
-            current, following = following, current  # swap: the next one becomes the current one
+            # swap: the next one becomes the current one
+            current, following = following, current
         current.wait()
         run["answers"][frames - 1] = consume(current.get_output_tensor(0).data)
         return run
@@ -126,17 +134,19 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
         queue.set_callback(on_result)
         for index in range(frames):
             frame = timed_capture(run, index)
-            run.setdefault("job", {})[index] = queue.get_idle_request_id()  # waits for a free one
+            # waits for a free one
+            run.setdefault("job", {})[index] = queue.get_idle_request_id()
             run["started"][index] = time.perf_counter()
-            queue.start_async({0: frame}, userdata=index)  # the free request takes the frame
+            # the free request takes the frame
+            queue.start_async({0: frame}, userdata=index)
         queue.wait_all()
         return run
     # --8<-- [end:async-queue]
 
     # --8<-- [start:no-overlap-control]
     def control_loop() -> dict:
-        """The async call, but waited on at once, so nothing overlaps: it tells apart what
-        overlapping gains from what the call itself costs."""
+        """The async call, but waited on at once, so nothing overlaps: it tells apart
+        what overlapping gains from what the call itself costs."""
         run = new_run()
         for index in range(frames):
             frame = timed_capture(run, index)
@@ -154,9 +164,15 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
     queue.wait_all()
 
     # --8<-- [start:compare]
-    loops = {"sync": sync_loop, "control": control_loop, "async": two_request_loop, "queue": queue_loop}
+    loops = {
+        "sync": sync_loop,
+        "control": control_loop,
+        "async": two_request_loop,
+        "queue": queue_loop,
+    }
     best = {}
-    for _ in range(ROUNDS):  # interleaved rounds, best kept: fair when the machine has other load
+    # interleaved rounds, best kept: fair when the machine has other load
+    for _ in range(ROUNDS):
         for name, loop in loops.items():
             began = time.perf_counter()
             run = loop()

@@ -55,11 +55,16 @@ def main(device: str, model: str, frames: int = FRAMES, rounds: int = ROUNDS) ->
     frame = np.random.default_rng(0).random(tuple(model.input(0).shape), dtype=np.float32)
 
     # --8<-- [start:priorities]
-    # Candidates in priority order, fastest first (here: every GPU, then the CPU). Two ways to
-    # say the same thing: in the device name, or with the priorities property.
-    candidates = ",".join(sorted(core.available_devices, key=lambda name: name.startswith("CPU")))
+    # Candidates in priority order, fastest first (here: every GPU, then the CPU).
+    # Two ways to say the same thing: in the device name, or with the priorities
+    # property.
+    candidates = ",".join(
+        sorted(core.available_devices, key=lambda name: name.startswith("CPU"))
+    )
     by_name = core.compile_model(model, f"AUTO:{candidates}")
-    by_property = core.compile_model(model, "AUTO", {props.device.priorities: candidates})
+    by_property = core.compile_model(
+        model, "AUTO", {props.device.priorities: candidates}
+    )
     print(f"AUTO:{candidates} runs on {by_name.get_property(props.execution_devices)}; "
           f"priorities read back: {by_property.get_property(props.device.priorities)}")
     # --8<-- [end:priorities]
@@ -69,7 +74,8 @@ def main(device: str, model: str, frames: int = FRAMES, rounds: int = ROUNDS) ->
     result["priorities_read_back"] = by_property.get_property(props.device.priorities)
 
     # --8<-- [start:exclude]
-    # "-CPU" takes the CPU out of AUTO's candidates; only do it where something else is left.
+    # "-CPU" takes the CPU out of AUTO's candidates; only do it where something else
+    # is left.
     if any(not name.startswith("CPU") for name in core.available_devices):
         without_cpu = core.compile_model(model, "AUTO:-CPU")
         print(f"AUTO:-CPU runs on {without_cpu.get_property(props.execution_devices)}")
@@ -86,10 +92,14 @@ def main(device: str, model: str, frames: int = FRAMES, rounds: int = ROUNDS) ->
 
     # --8<-- [start:cumulative]
     everywhere = core.compile_model(
-        model, device, {hints.performance_mode: hints.PerformanceMode.CUMULATIVE_THROUGHPUT})
-    each_device = everywhere.get_property(props.device.properties)  # {device: its own settings}
-    print(f"CUMULATIVE_THROUGHPUT runs on {everywhere.get_property(props.execution_devices)}, "
-          f"wants {everywhere.get_property(props.optimal_number_of_infer_requests)} requests in flight")
+        model, device,
+        {hints.performance_mode: hints.PerformanceMode.CUMULATIVE_THROUGHPUT})
+    # {device: its own settings}
+    each_device = everywhere.get_property(props.device.properties)
+    print(f"CUMULATIVE_THROUGHPUT runs on "
+          f"{everywhere.get_property(props.execution_devices)}, "
+          f"wants {everywhere.get_property(props.optimal_number_of_infer_requests)} "
+          "requests in flight")
     for name, settings in each_device.items():
         print(f"  {name}: {settings.get('PERFORMANCE_HINT')}, "
               f"{settings.get('OPTIMAL_NUMBER_OF_INFER_REQUESTS')} requests")
@@ -114,9 +124,11 @@ def main(device: str, model: str, frames: int = FRAMES, rounds: int = ROUNDS) ->
     result["schedule_policy_read_back"] = str(policy).split(".")[-1]
 
     # --8<-- [start:multi]
-    legacy = core.compile_model(model, f"MULTI:{candidates}")  # still accepted; AUTO replaces it
+    # Still accepted; AUTO replaces it.
+    legacy = core.compile_model(model, f"MULTI:{candidates}")
     modern = core.compile_model(
-        model, f"AUTO:{candidates}", {hints.performance_mode: hints.PerformanceMode.CUMULATIVE_THROUGHPUT})
+        model, f"AUTO:{candidates}",
+        {hints.performance_mode: hints.PerformanceMode.CUMULATIVE_THROUGHPUT})
     for name, each in (("MULTI", legacy), ("AUTO, CUMULATIVE_THROUGHPUT", modern)):
         print(f"{name:<28} runs on {each.get_property(props.execution_devices)}, "
               f"{each.get_property(props.optimal_number_of_infer_requests)} requests, "
@@ -143,8 +155,8 @@ def main(device: str, model: str, frames: int = FRAMES, rounds: int = ROUNDS) ->
 
     # --8<-- [start:frames-per-second]
     def frames_per_second(compiled_model: ov.CompiledModel, frames: int) -> float:
-        """Keep as many requests in flight as the compiled model asks for, started in the order
-        they were created."""
+        """Keep as many requests in flight as the compiled model asks for, started in
+        the order they were created."""
         jobs = compiled_model.get_property(props.optimal_number_of_infer_requests)
         requests = [compiled_model.create_infer_request() for _ in range(jobs)]
         for request in requests:  # warm each one up
@@ -160,9 +172,11 @@ def main(device: str, model: str, frames: int = FRAMES, rounds: int = ROUNDS) ->
 
     modes = (hints.PerformanceMode.LATENCY, hints.PerformanceMode.THROUGHPUT,
              hints.PerformanceMode.CUMULATIVE_THROUGHPUT)
-    by_mode = {mode: core.compile_model(model, device, {hints.performance_mode: mode}) for mode in modes}
+    by_mode = {mode: core.compile_model(model, device, {hints.performance_mode: mode})
+               for mode in modes}
     best = dict.fromkeys(modes, 0.0)
-    for _ in range(rounds):  # alternate, so a burst of load on the machine does not favour one
+    # Alternate, so a burst of load on the machine does not favour one.
+    for _ in range(rounds):
         for mode, each in by_mode.items():
             best[mode] = max(best[mode], frames_per_second(each, frames))
     for mode, each in by_mode.items():

@@ -43,7 +43,8 @@ def run_worker(model_path: str, threads: int, pinning: bool, frames: int) -> Non
         hints.enable_cpu_pinning: pinning,
     })
     request = compiled.create_infer_request()
-    frame = np.random.default_rng(0).random(tuple(compiled.input(0).shape), dtype=np.float32)
+    frame = np.random.default_rng(0).random(tuple(compiled.input(0).shape),
+                                            dtype=np.float32)
     request.infer({0: frame})
     print("ready", flush=True)
     sys.stdin.readline()  # every process starts together
@@ -69,10 +70,12 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
     print(f"{device}: {core.get_property(device, device_props.full_name)}")
     capabilities = core.get_property(device, device_props.capabilities)
     print(f"  OpenVINO capabilities: {', '.join(capabilities)}")
-    print(f"  default inference precision: {core.get_property(device, hints.inference_precision)}")
+    print("  default inference precision: "
+          f"{core.get_property(device, hints.inference_precision)}")
 
     cpu_flags = set()
-    if os.path.exists("/proc/cpuinfo"):  # Linux: the instruction sets the processor reports
+    # Linux: the instruction sets the processor reports
+    if os.path.exists("/proc/cpuinfo"):
         with open("/proc/cpuinfo") as cpuinfo:
             cpu_flags = next((set(line.split(":", 1)[1].split()) for line in cpuinfo
                               if line.startswith("flags")), set())
@@ -113,8 +116,10 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
         print(f"inference_num_threads={threads}: the compiled model uses "
               f"{compiled.get_property(props.inference_num_threads)} thread(s)")
     # Interleave the measurements so that noise from elsewhere hits every setting alike.
-    latency = {threads: min(median_latency_ms(by_threads[threads]) for _ in range(ROUNDS))
-               for threads in by_threads}
+    latency = {
+        threads: min(median_latency_ms(by_threads[threads]) for _ in range(ROUNDS))
+        for threads in by_threads
+    }
     for threads, ms in latency.items():
         print(f"  {threads} thread(s): median latency {ms:.2f} ms")
     # --8<-- [end:threads]
@@ -132,8 +137,9 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
         compiled = core.compile_model(model, device, config)
         streams = compiled.get_property(props.streams.num)
         threads = compiled.get_property(props.inference_num_threads)
-        print(f"{', '.join(f'{k}={v}' for k, v in config.items())}: {streams} stream(s) sharing "
-              f"{threads} thread(s), {compiled.get_property(props.optimal_number_of_infer_requests)} "
+        print(f"{', '.join(f'{k}={v}' for k, v in config.items())}: "
+              f"{streams} stream(s) sharing {threads} thread(s), "
+              f"{compiled.get_property(props.optimal_number_of_infer_requests)} "
               "request(s) to keep them busy")
     # --8<-- [end:streams]
     latency_model = core.compile_model(model, device, {hints.performance_mode: hints.PerformanceMode.LATENCY})
@@ -147,15 +153,20 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
 
     # --8<-- [start:pinning]
     asked = {
-        hints.enable_cpu_pinning: False,  # let the OS move inference threads between cores
-        hints.enable_hyper_threading: True,  # use both logical cores of a physical core
-        hints.scheduling_core_type: hints.SchedulingCoreType.ECORE_ONLY,  # hybrid CPUs only
+        # let the OS move inference threads between cores
+        hints.enable_cpu_pinning: False,
+        # use both logical cores of a physical core
+        hints.enable_hyper_threading: True,
+        # hybrid CPUs only
+        hints.scheduling_core_type: hints.SchedulingCoreType.ECORE_ONLY,
     }
     compiled = core.compile_model(model, device, asked)
     for key, value in asked.items():
-        print(f"{key}: asked {value}, the compiled model uses {compiled.get_property(key)}")
+        print(f"{key}: asked {value}, "
+              f"the compiled model uses {compiled.get_property(key)}")
     default = core.compile_model(model, device)
-    print("defaults here: " + ", ".join(f"{key}={default.get_property(key)}" for key in asked))
+    print("defaults here: "
+          + ", ".join(f"{key}={default.get_property(key)}" for key in asked))
     # --8<-- [end:pinning]
     result["pinning"] = {str(k): str(compiled.get_property(k)) for k in asked}
     result["pinning_defaults"] = {str(k): str(default.get_property(k)) for k in asked}
@@ -164,8 +175,10 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
     del compiled, default
 
     # --8<-- [start:where-threads-run]
-    def cpu_sets_while_inferring(compiled: ov.CompiledModel, count: int = 30) -> set[str]:
-        """The CPU sets the process's threads were allowed while inferences ran (Linux)."""
+    def cpu_sets_while_inferring(compiled: ov.CompiledModel,
+                                 count: int = 30) -> set[str]:
+        """The CPU sets the process's threads were allowed while inferences ran
+        (Linux)."""
         request = compiled.create_infer_request()
         seen, running = set(), threading.Event()
 
@@ -195,7 +208,8 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
             hints.enable_cpu_pinning: pinning,
         })
         cpu_sets = sorted(cpu_sets_while_inferring(compiled))
-        print(f"one inference thread, pinning {pinning}: CPU sets seen {', '.join(cpu_sets)}")
+        print(f"one inference thread, pinning {pinning}: "
+              f"CPU sets seen {', '.join(cpu_sets)}")
         # --8<-- [end:where-threads-run]
         result[f"cpu_sets_pinning_{pinning}".lower()] = cpu_sets
     single = [int(s) for s in result["cpu_sets_pinning_true"] if s.isdigit()]
@@ -205,17 +219,24 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
     del compiled
 
     # --8<-- [start:numa]
-    sockets = {open(path).read().strip() for path in
-               glob.glob("/sys/devices/system/cpu/cpu[0-9]*/topology/physical_package_id")}
+    sockets = {
+        open(path).read().strip()
+        for path in glob.glob(
+            "/sys/devices/system/cpu/cpu[0-9]*/topology/physical_package_id")
+    }
     numa_nodes = glob.glob("/sys/devices/system/node/node[0-9]*")
     print(f"{len(sockets) or '?'} socket(s), {len(numa_nodes) or '?'} NUMA node(s)")
-    # TENSOR_PARALLEL spreads each inference's work over every socket instead of keeping it on
-    # one. Accepted everywhere; with a single socket there is nothing for it to spread.
+    # TENSOR_PARALLEL spreads each inference's work over every socket instead of
+    # keeping it on one. Accepted everywhere; with a single socket there is nothing
+    # for it to spread.
     compiled = core.compile_model(model, device, {
         hints.performance_mode: hints.PerformanceMode.LATENCY,
-        hints.model_distribution_policy: {hints.ModelDistributionPolicy.TENSOR_PARALLEL},
+        hints.model_distribution_policy: {
+            hints.ModelDistributionPolicy.TENSOR_PARALLEL
+        },
     })
-    print(f"model_distribution_policy: {compiled.get_property(hints.model_distribution_policy)}")
+    print("model_distribution_policy: "
+          f"{compiled.get_property(hints.model_distribution_policy)}")
     # --8<-- [end:numa]
     result["sockets"] = len(sockets)
     result["numa_nodes"] = len(numa_nodes)
@@ -224,9 +245,11 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
     del compiled
 
     # --8<-- [start:app-threads]
-    def numpy_work(stop: threading.Event, products: list, blas_threads: int | None = None) -> None:
-        """The rest of the application: matrix products on numpy's own thread pool, which
-        takes every core unless limited (threadpoolctl sets the BLAS library's thread count)."""
+    def numpy_work(stop: threading.Event, products: list,
+                   blas_threads: int | None = None) -> None:
+        """The rest of the application: matrix products on numpy's own thread pool,
+        which takes every core unless limited (threadpoolctl sets the BLAS library's
+        thread count)."""
         matrix = np.random.default_rng(1).random((384, 384))
         with threadpool_limits(limits=blas_threads):
             while not stop.is_set():
@@ -243,12 +266,14 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
         return len(products) / seconds
 
     def inference_fps(compiled: ov.CompiledModel, with_numpy: bool,
-                      blas_threads: int | None = None, seconds: float = 0.25) -> tuple[float, float]:
+                      blas_threads: int | None = None,
+                      seconds: float = 0.25) -> tuple[float, float]:
         """Inference frames/s, and numpy products/s beside it (0 without numpy)."""
         request = compiled.create_infer_request()
         request.infer({0: frame})
         stop, products = threading.Event(), []
-        worker = threading.Thread(target=numpy_work, args=(stop, products, blas_threads))
+        worker = threading.Thread(target=numpy_work,
+                                  args=(stop, products, blas_threads))
         if with_numpy:
             worker.start()
         done, start = 0, time.perf_counter()
@@ -262,15 +287,24 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
         return done / elapsed, len(products) / elapsed
 
     half = max(1, cores // 2)
-    all_cores = core.compile_model(model, device, {hints.performance_mode: hints.PerformanceMode.LATENCY})
-    half_cores = core.compile_model(model, device, {hints.performance_mode: hints.PerformanceMode.LATENCY,
-                                                    props.inference_num_threads: half})
-    runs = {"inference alone": lambda: inference_fps(all_cores, with_numpy=False),
-            "numpy alone": lambda: (0.0, numpy_alone()),
-            f"together, inference on {cores} threads": lambda: inference_fps(all_cores, with_numpy=True),
-            f"together, inference on {half} thread(s)": lambda: inference_fps(half_cores, with_numpy=True),
-            f"together, inference on {half}, numpy on {cores - half} thread(s)":
-                lambda: inference_fps(half_cores, with_numpy=True, blas_threads=cores - half)}
+    all_cores = core.compile_model(model, device, {
+        hints.performance_mode: hints.PerformanceMode.LATENCY,
+    })
+    half_cores = core.compile_model(model, device, {
+        hints.performance_mode: hints.PerformanceMode.LATENCY,
+        props.inference_num_threads: half,
+    })
+    runs = {
+        "inference alone": lambda: inference_fps(all_cores, with_numpy=False),
+        "numpy alone": lambda: (0.0, numpy_alone()),
+        f"together, inference on {cores} threads":
+            lambda: inference_fps(all_cores, with_numpy=True),
+        f"together, inference on {half} thread(s)":
+            lambda: inference_fps(half_cores, with_numpy=True),
+        f"together, inference on {half}, numpy on {cores - half} thread(s)":
+            lambda: inference_fps(half_cores, with_numpy=True,
+                                  blas_threads=cores - half),
+    }
     best = {}
     for _ in range(ROUNDS - 1):  # interleaved rounds; each configuration keeps its best
         for name, run in runs.items():
@@ -296,11 +330,15 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
 
     # --8<-- [start:two-processes]
     def run_processes(count: int, threads: int, pinning: bool = True) -> float:
-        """Start ``count`` inference processes together; their total frames per second."""
-        workers = [subprocess.Popen(
-            [sys.executable, __file__, "--worker", model_path, str(threads), str(int(pinning)),
-             str(WORKER_FRAMES)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for _ in range(count)]
+        """Start ``count`` inference processes together; their total frames per
+        second."""
+        workers = [
+            subprocess.Popen(
+                [sys.executable, __file__, "--worker", model_path, str(threads),
+                 str(int(pinning)), str(WORKER_FRAMES)],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            for _ in range(count)
+        ]
         for worker in workers:
             worker.stdout.readline()  # "ready": compiled and warmed up
         start = time.perf_counter()
@@ -315,8 +353,10 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
     two_half_pinned = run_processes(2, threads=half)
     two_half_unpinned = run_processes(2, threads=half, pinning=False)
     print(f"two processes, {cores} threads each: {two_all_cores:.0f} frames/s in total")
-    print(f"two processes, {half} thread(s) each, pinned: {two_half_pinned:.0f} frames/s in total")
-    print(f"two processes, {half} thread(s) each, not pinned: {two_half_unpinned:.0f} frames/s in total")
+    print(f"two processes, {half} thread(s) each, pinned: "
+          f"{two_half_pinned:.0f} frames/s in total")
+    print(f"two processes, {half} thread(s) each, not pinned: "
+          f"{two_half_unpinned:.0f} frames/s in total")
     # --8<-- [end:two-processes]
     result.update(two_all_cores_fps=two_all_cores, two_half_pinned_fps=two_half_pinned,
                   two_half_unpinned_fps=two_half_unpinned)
@@ -328,9 +368,11 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
         "names = {line.rstrip().split('/')[-1] for line in open('/proc/self/maps')}\n"
         "prefixes = ('libtbb', 'libgomp', 'libiomp', 'libomp')\n"
         "libs = {n.split('.so')[0] for n in names if n.startswith(prefixes)}\n"
-        "print(compiled.get_property(props.inference_num_threads), ' '.join(sorted(libs)))\n"
+        "print(compiled.get_property(props.inference_num_threads),"
+        " ' '.join(sorted(libs)))\n"
     )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True,
+                          text=True, check=True,
                           env={**os.environ, "OMP_NUM_THREADS": "1"})
     omp_threads, _, threading_libs = done.stdout.strip().partition(" ")
     print(f"with OMP_NUM_THREADS=1 the CPU plugin still uses {omp_threads} thread(s); "

@@ -43,7 +43,8 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
         memory_gib = core.get_property(gpu, gpu_props.device_total_mem_size) / 2**30
         print(f"{gpu}: {core.get_property(gpu, device_props.full_name)} "
               f"({core.get_property(gpu, device_props.type)}, {memory_gib:.1f} GiB), "
-              f"capabilities: {', '.join(core.get_property(gpu, device_props.capabilities))}")
+              f"capabilities: "
+              f"{', '.join(core.get_property(gpu, device_props.capabilities))}")
     # --8<-- [end:gpu-info]
     result["gpus"] = gpus
     if device.split(".")[0] != "GPU":
@@ -61,11 +62,16 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
     frame = np.random.default_rng(0).random((1, channels, height, width), dtype=np.float32)
 
     # --8<-- [start:f16]
-    compiled_model = core.compile_model(model, device)  # the GPU runs f16 unless told otherwise
+    # The GPU runs f16 unless told otherwise.
+    compiled_model = core.compile_model(model, device)
     print(f"default inference precision on {device}: "
           f"{compiled_model.get_property(hints.inference_precision)}")
-    f16_model = core.compile_model(model, device, {hints.inference_precision: ov.Type.f16})
-    f32_model = core.compile_model(model, device, {hints.inference_precision: ov.Type.f32})
+    f16_model = core.compile_model(
+        model, device, {hints.inference_precision: ov.Type.f16}
+    )
+    f32_model = core.compile_model(
+        model, device, {hints.inference_precision: ov.Type.f32}
+    )
     f16_out = f16_model.create_infer_request().infer({0: frame})[0]
     f32_out = f32_model.create_infer_request().infer({0: frame})[0]
     print(f"largest difference, f16 vs f32: {np.abs(f16_out - f32_out).max():.4f}")
@@ -86,14 +92,17 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
         cold_s = seconds_to_compile({})  # kernels are built for this GPU now
         fewer_threads_s = seconds_to_compile({props.compilation_num_threads: 1})
         seconds_to_compile({props.cache_dir: cache})  # compiles, and writes the cache
-        cached_s = seconds_to_compile({props.cache_dir: cache})  # loads the compiled kernels
-    print(f"compile_model: {cold_s:.2f} s cold, {fewer_threads_s:.2f} s on one compilation "
-          f"thread, {cached_s:.2f} s from the cache")
+        # Loads the compiled kernels.
+        cached_s = seconds_to_compile({props.cache_dir: cache})
+    print(f"compile_model: {cold_s:.2f} s cold, "
+          f"{fewer_threads_s:.2f} s on one compilation thread, "
+          f"{cached_s:.2f} s from the cache")
     # --8<-- [end:compile-and-cache]
     result.update(compile_cold_s=cold_s, compile_one_thread_s=fewer_threads_s, compile_cached_s=cached_s)
 
     # --8<-- [start:streams-and-batch]
-    def images_per_second(compiled: ov.CompiledModel, requests: int, inputs: np.ndarray) -> float:
+    def images_per_second(compiled: ov.CompiledModel, requests: int,
+                          inputs: np.ndarray) -> float:
         queue = ov.AsyncInferQueue(compiled, requests)
         for _ in range(requests):  # warm every request once
             queue.start_async({0: inputs})
@@ -110,13 +119,15 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
     streams = throughput_model.get_property(props.streams.num)
     jobs = throughput_model.get_property(props.optimal_number_of_infer_requests)
     hinted_fps = images_per_second(throughput_model, jobs, frame)
-    print(f"THROUGHPUT hint: {streams} streams, {jobs} requests -> {hinted_fps:.1f} images/s")
+    print(f"THROUGHPUT hint: {streams} streams, {jobs} requests -> "
+          f"{hinted_fps:.1f} images/s")
 
     batched = core.read_model(model_path)
     batched.reshape({0: [BATCH, channels, height, width]})
     batched_model = core.compile_model(batched, device, {props.streams.num: 2})
     batch_fps = images_per_second(batched_model, 2, np.repeat(frame, BATCH, axis=0))
-    one_fps = images_per_second(core.compile_model(model, device, {props.streams.num: 1}), 1, frame)
+    one_fps = images_per_second(
+        core.compile_model(model, device, {props.streams.num: 1}), 1, frame)
     print(f"one image per request: {one_fps:.1f} images/s; batch {BATCH} on 2 streams: "
           f"{batch_fps:.1f} images/s")
     # --8<-- [end:streams-and-batch]
@@ -128,7 +139,8 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
     process = psutil.Process()
 
     def host_cpu_per_inference(config: dict) -> tuple[float, float]:
-        """(host CPU ms, wall-clock ms) per inference: what waiting for the GPU costs the CPU."""
+        """(host CPU ms, wall-clock ms) per inference: what waiting for the GPU costs
+        the CPU."""
         request = core.compile_model(model, device, config).create_infer_request()
         request.infer({0: frame})
         cpu_before, start = sum(process.cpu_times()[:2]), time.perf_counter()
@@ -141,7 +153,8 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
     for level in (gpu_hints.ThrottleLevel.LOW, gpu_hints.ThrottleLevel.HIGH):
         cpu_ms, wall_ms = host_cpu_per_inference({gpu_hints.queue_throttle: level})
         by_level[level] = (cpu_ms, wall_ms)
-        print(f"queue_throttle {level.name}: {cpu_ms:.2f} ms of host CPU, {wall_ms:.2f} ms per inference")
+        print(f"queue_throttle {level.name}: {cpu_ms:.2f} ms of host CPU, "
+              f"{wall_ms:.2f} ms per inference")
     # --8<-- [end:throttle]
     low, high = by_level[gpu_hints.ThrottleLevel.LOW], by_level[gpu_hints.ThrottleLevel.HIGH]
     result.update(throttle_low_cpu_ms=low[0], throttle_low_wall_ms=low[1],
@@ -149,23 +162,28 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
 
     # --8<-- [start:priority]
     urgent = core.compile_model(model, device, {
-        gpu_hints.queue_priority: hints.Priority.HIGH,  # its OpenCL queue is served first
-        gpu_hints.host_task_priority: hints.Priority.HIGH,  # its host threads on the fast cores
+        # Its OpenCL queue is served first.
+        gpu_hints.queue_priority: hints.Priority.HIGH,
+        # Its host threads run on the fast cores.
+        gpu_hints.host_task_priority: hints.Priority.HIGH,
     })
     background = core.compile_model(model, device, {
         gpu_hints.queue_priority: hints.Priority.LOW,
         gpu_hints.host_task_priority: hints.Priority.LOW,
     })
     for name, compiled in (("urgent", urgent), ("background", background)):
-        print(f"{name}: queue priority {compiled.get_property(gpu_hints.queue_priority)}, "
-              f"host task priority {compiled.get_property(gpu_hints.host_task_priority)}")
+        print(f"{name}: queue priority "
+              f"{compiled.get_property(gpu_hints.queue_priority)}, "
+              f"host task priority "
+              f"{compiled.get_property(gpu_hints.host_task_priority)}")
     # --8<-- [end:priority]
     result["urgent_queue_priority"] = str(urgent.get_property(gpu_hints.queue_priority))
     result["background_queue_priority"] = str(background.get_property(gpu_hints.queue_priority))
     del urgent, background
 
     # --8<-- [start:sharing-the-host]
-    # Inference on the CPU beside the GPU: leave a core to the threads that feed the GPU.
+    # Inference on the CPU beside the GPU: leave a core to the threads that feed
+    # the GPU.
     cpu_model = core.compile_model(model, "CPU", {
         props.inference_num_threads: max(1, (os.cpu_count() or 2) - 1),
     })

@@ -44,10 +44,13 @@ def main(device: str, model: str, runs: int = RUNS, rounds: int = ROUNDS) -> dic
     core = ov.Core()
     model = core.read_model(model_path)
 
-    supported = core.query_model(model, device)  # {operation name: device that would run it}
+    # {operation name: device that would run it}
+    supported = core.query_model(model, device)
     per_device = Counter(supported.values())
-    print(f"{device}: " + ", ".join(f"{n} operations on {d}" for d, n in per_device.items()))
-    nowhere = [op.get_friendly_name() for op in model.get_ops() if op.get_friendly_name() not in supported]
+    print(f"{device}: "
+          + ", ".join(f"{n} operations on {d}" for d, n in per_device.items()))
+    nowhere = [op.get_friendly_name() for op in model.get_ops()
+               if op.get_friendly_name() not in supported]
     print(f"operations no device in the list supports: {len(nowhere)}")
     # --8<-- [end:query]
     result["query_per_device"] = dict(per_device)
@@ -58,8 +61,9 @@ def main(device: str, model: str, runs: int = RUNS, rounds: int = ROUNDS) -> dic
     frame = np.random.default_rng(0).random(tuple(model.input(0).shape), dtype=np.float32)
 
     # --8<-- [start:fallback]
-    # The order of the list is the fallback order: the first device takes every operation it
-    # supports, the next one takes what is left, and so on. Two ways to say the same thing:
+    # The order of the list is the fallback order: the first device takes every
+    # operation it supports, the next one takes what is left, and so on.
+    # Two ways to say the same thing:
     compiled = core.compile_model(model, device)  # e.g. "HETERO:GPU,CPU"
     priorities = device.split(":", 1)[1]
     same = core.compile_model(model, "HETERO", {props.device.priorities: priorities})
@@ -79,10 +83,11 @@ def main(device: str, model: str, runs: int = RUNS, rounds: int = ROUNDS) -> dic
         on_gpu = core.query_model(model, "HETERO:GPU,CPU")
         left_to_cpu = sorted({model_op.get_type_name() for model_op in model.get_ops()
                               if on_gpu.get(model_op.get_friendly_name()) == "CPU"})
-        print(f"HETERO:GPU,CPU: {Counter(on_gpu.values())}; the CPU takes: {left_to_cpu}")
+        print(f"HETERO:GPU,CPU: {Counter(on_gpu.values())}; "
+              f"the CPU takes: {left_to_cpu}")
         gpu_then_cpu = core.compile_model(model, "HETERO:GPU,CPU")
-        print(f"{gpu_then_cpu.get_property('HETERO_NUMBER_OF_SUBMODELS')} subgraph(s) on "
-              f"{gpu_then_cpu.get_property(props.execution_devices)}")
+        print(f"{gpu_then_cpu.get_property('HETERO_NUMBER_OF_SUBMODELS')} "
+              f"subgraph(s) on {gpu_then_cpu.get_property(props.execution_devices)}")
     # --8<-- [end:gpu-then-cpu]
     result["gpu_section_ran"] = "GPU" in core.available_devices
 
@@ -91,13 +96,16 @@ def main(device: str, model: str, runs: int = RUNS, rounds: int = ROUNDS) -> dic
     executed = sorted(runtime.get_ordered_ops(),
                       key=lambda op: int(op.get_rt_info()["execOrder"].astype(str)))
     layer_types = Counter(op.get_rt_info()["layerType"].astype(str) for op in executed)
-    precisions = Counter(op.get_rt_info()["runtimePrecision"].astype(str) for op in executed)
+    precisions = Counter(
+        op.get_rt_info()["runtimePrecision"].astype(str) for op in executed
+    )
     print(f"{len(executed)} executed nodes; most common: {layer_types.most_common(4)}")
     print(f"runtime precisions: {dict(precisions)}")
     for op in executed[:3]:
         info = op.get_rt_info()
         print(f"  #{info['execOrder'].astype(str)} {op.get_friendly_name()}: "
-              f"{info['layerType'].astype(str)} in {info['runtimePrecision'].astype(str)}")
+              f"{info['layerType'].astype(str)} in "
+              f"{info['runtimePrecision'].astype(str)}")
     # --8<-- [end:runtime-model]
     result["runtime_nodes"] = len(executed)
     result["runtime_rt_info_keys"] = sorted({key for op in executed for key in op.get_rt_info().keys()})
@@ -106,12 +114,14 @@ def main(device: str, model: str, runs: int = RUNS, rounds: int = ROUNDS) -> dic
     result["runtime_reorders"] = layer_types["Reorder"]
 
     # --8<-- [start:stand-in]
-    # Seeing a split needs two devices. Where there is no GPU, register the CPU plugin a second
-    # time under another name: HETERO then treats SECONDCPU and CPU as two devices.
+    # Seeing a split needs two devices. Where there is no GPU, register the CPU plugin
+    # a second time under another name: HETERO then treats SECONDCPU and CPU as two
+    # devices.
     if "GPU" in core.available_devices:
         accelerator = "GPU"
     else:
-        accelerator = "SECONDCPU"  # a plugin's registered name must contain its own ("CPU")
+        # A plugin's registered name must contain its own ("CPU").
+        accelerator = "SECONDCPU"
         core.register_plugin("openvino_intel_cpu_plugin", accelerator)
     split_device = f"HETERO:{accelerator},CPU"
     # --8<-- [end:stand-in]
@@ -119,33 +129,41 @@ def main(device: str, model: str, runs: int = RUNS, rounds: int = ROUNDS) -> dic
 
     # --8<-- [start:affinity]
     def with_affinity(choose) -> ov.Model:
-        """A fresh copy of the model with every operation's device set by hand: choose(op, the
-        device HETERO would pick) -> device. Set all of them: HETERO uses manual affinities only
-        when every operation has one."""
+        """A fresh copy of the model with every operation's device set by hand:
+        choose(op, the device HETERO would pick) -> device. Set all of them: HETERO uses
+        manual affinities only when every operation has one."""
         assigned = core.read_model(model_path)
         automatic = core.query_model(assigned, split_device)
         for op in assigned.get_ops():
             op.get_rt_info()["affinity"] = choose(op, automatic[op.get_friendly_name()])
         return assigned
 
-    # Few, big subgraphs: the convolutions on the accelerator, the small classifier head (what
-    # follows the last convolution) on the CPU.
+    # Few, big subgraphs: the convolutions on the accelerator, the small classifier
+    # head (what follows the last convolution) on the CPU.
     ops = model.get_ordered_ops()
-    last_conv = max(i for i, op in enumerate(ops) if op.get_type_name() == "Convolution")
+    last_conv = max(
+        i for i, op in enumerate(ops) if op.get_type_name() == "Convolution"
+    )
     head = {op.get_friendly_name() for op in ops[last_conv + 1:]}
     head_on_cpu = core.compile_model(
-        with_affinity(lambda op, automatic: "CPU" if op.get_friendly_name() in head else automatic),
+        with_affinity(
+            lambda op, automatic: "CPU" if op.get_friendly_name() in head else automatic
+        ),
         split_device)
-    print(f"head on the CPU: {head_on_cpu.get_property('HETERO_NUMBER_OF_SUBMODELS')} subgraphs "
+    print(f"head on the CPU: "
+          f"{head_on_cpu.get_property('HETERO_NUMBER_OF_SUBMODELS')} subgraphs "
           f"on {head_on_cpu.get_property(props.execution_devices)}")
     # --8<-- [end:affinity]
     result["few_execution_devices"] = list(head_on_cpu.get_property(props.execution_devices))
 
     # --8<-- [start:granularity]
-    # Many, small subgraphs: every activation (Clamp, the ReLU6 after most convolutions) on the
-    # CPU, everything else on the accelerator: data crosses devices twice per activation.
+    # Many, small subgraphs: every activation (Clamp, the ReLU6 after most convolutions)
+    # on the CPU, everything else on the accelerator: data crosses devices twice per
+    # activation.
     activations_on_cpu = core.compile_model(
-        with_affinity(lambda op, automatic: "CPU" if op.get_type_name() == "Clamp" else automatic),
+        with_affinity(
+            lambda op, automatic: "CPU" if op.get_type_name() == "Clamp" else automatic
+        ),
         split_device)
 
     def median_ms(compiled_model: ov.CompiledModel) -> float:
@@ -161,13 +179,16 @@ def main(device: str, model: str, runs: int = RUNS, rounds: int = ROUNDS) -> dic
     splits = {"one device": compiled, "head on the CPU": head_on_cpu,
               "activations on the CPU": activations_on_cpu}
     best_ms = dict.fromkeys(splits, float("inf"))
-    for _ in range(rounds):  # alternate, so a burst of load on the machine does not favour one
+    # Alternate, so a burst of load on the machine does not favour one.
+    for _ in range(rounds):
         for label, each in splits.items():
             best_ms[label] = min(best_ms[label], median_ms(each))
     measured = {}
     for label, each in splits.items():
-        reorders = Counter(op.get_rt_info()["layerType"].astype(str)
-                           for op in each.get_runtime_model().get_ordered_ops())["Reorder"]
+        reorders = Counter(
+            op.get_rt_info()["layerType"].astype(str)
+            for op in each.get_runtime_model().get_ordered_ops()
+        )["Reorder"]
         subgraphs = each.get_property("HETERO_NUMBER_OF_SUBMODELS")
         measured[label] = (subgraphs, reorders, best_ms[label])
         print(f"{label:<23} {subgraphs:>3} subgraph(s), {reorders:>3} Reorder nodes, "
@@ -183,12 +204,16 @@ def main(device: str, model: str, runs: int = RUNS, rounds: int = ROUNDS) -> dic
     result["output_scale"] = float(np.abs(reference).max())
 
     # --8<-- [start:pipeline-parallel]
-    # Pipeline parallelism: HETERO cuts the model into consecutive stages sized to each device's
-    # memory, for a model too big for one device (a large language model over two GPUs).
-    pipelined = core.compile_model(
-        model, split_device,
-        {hints.model_distribution_policy: {hints.ModelDistributionPolicy.PIPELINE_PARALLEL}})
-    print(f"PIPELINE_PARALLEL: {pipelined.get_property('HETERO_NUMBER_OF_SUBMODELS')} subgraph(s) on "
+    # Pipeline parallelism: HETERO cuts the model into consecutive stages sized to each
+    # device's memory, for a model too big for one device (a large language model over
+    # two GPUs).
+    pipelined = core.compile_model(model, split_device, {
+        hints.model_distribution_policy: {
+            hints.ModelDistributionPolicy.PIPELINE_PARALLEL,
+        },
+    })
+    print(f"PIPELINE_PARALLEL: "
+          f"{pipelined.get_property('HETERO_NUMBER_OF_SUBMODELS')} subgraph(s) on "
           f"{pipelined.get_property(props.execution_devices)}")
     # --8<-- [end:pipeline-parallel]
     result["pipeline_submodels"] = pipelined.get_property("HETERO_NUMBER_OF_SUBMODELS")

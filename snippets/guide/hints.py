@@ -42,24 +42,29 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
     model = core.read_model(model_path)
 
     def resolved(compiled: ov.CompiledModel) -> dict:
-        """What a compiled model settled on. AUTO, HETERO and MULTI do not answer for streams or
-        threads themselves: the device they compiled for answers, under DEVICE_PROPERTIES."""
+        """What a compiled model settled on. AUTO, HETERO and MULTI do not answer for
+        streams or threads themselves: the device they compiled for answers, under
+        DEVICE_PROPERTIES."""
         wanted = {"streams": props.streams.num, "threads": props.inference_num_threads,
                   "precision": hints.inference_precision}
         own = compiled.get_property(props.supported_properties)
         if str(props.streams.num) in own:  # a real device answers for itself
-            source = {str(key): compiled.get_property(key) for key in wanted.values() if str(key) in own}
+            source = {str(key): compiled.get_property(key)
+                      for key in wanted.values() if str(key) in own}
         else:  # the first device it compiled for (AUTO may pick several)
             source = next(iter(compiled.get_property(props.device.properties).values()))
         found = {name: source.get(str(key), "n/a") for name, key in wanted.items()}
         if isinstance(found["precision"], ov.Type):
-            found["precision"] = found["precision"].get_type_name()  # bf16, f32; "dynamic": not forced
-        found["requests"] = compiled.get_property(props.optimal_number_of_infer_requests)
+            # bf16, f32; "dynamic": not forced.
+            found["precision"] = found["precision"].get_type_name()
+        found["requests"] = compiled.get_property(
+            props.optimal_number_of_infer_requests)
         found["devices"] = compiled.get_property(props.execution_devices)
         return found
 
     def ran_in(compiled: ov.CompiledModel) -> str:
-        """The precision the heavy layers really run in, from the runtime (executed) model."""
+        """The precision the heavy layers really run in, from the runtime (executed)
+        model."""
         heavy = ("Convolution", "FullyConnected", "MatMul")
         counts = Counter(
             op.get_rt_info()["runtimePrecision"].astype(str)
@@ -83,20 +88,22 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
                  hints.PerformanceMode.CUMULATIVE_THROUGHPUT):
         compiled = core.compile_model(model, device, {hints.performance_mode: mode})
         settings = resolved(compiled)
-        print(f"{mode.name:<22} streams {settings['streams']}, threads {settings['threads']}, "
-              f"precision {settings['precision']}, optimal requests {settings['requests']}, "
-              f"on {settings['devices']}")
+        print(f"{mode.name:<22} streams {settings['streams']}, "
+              f"threads {settings['threads']}, precision {settings['precision']}, "
+              f"optimal requests {settings['requests']}, on {settings['devices']}")
     # --8<-- [end:three-hints]
         row(mode.name, compiled)
 
     # --8<-- [start:cumulative-on-auto]
-    auto = core.compile_model(
-        model, "AUTO", {hints.performance_mode: hints.PerformanceMode.CUMULATIVE_THROUGHPUT}
-    )
-    print(f"AUTO, CUMULATIVE_THROUGHPUT: runs on {auto.get_property(props.execution_devices)}, "
-          f"optimal requests {auto.get_property(props.optimal_number_of_infer_requests)}")
+    auto = core.compile_model(model, "AUTO", {
+        hints.performance_mode: hints.PerformanceMode.CUMULATIVE_THROUGHPUT,
+    })
+    print(f"AUTO, CUMULATIVE_THROUGHPUT: "
+          f"runs on {auto.get_property(props.execution_devices)}, optimal requests "
+          f"{auto.get_property(props.optimal_number_of_infer_requests)}")
     for name, settings in auto.get_property(props.device.properties).items():
-        print(f"  {name}: hint {settings['PERFORMANCE_HINT']}, streams {settings['NUM_STREAMS']}")
+        print(f"  {name}: hint {settings['PERFORMANCE_HINT']}, "
+              f"streams {settings['NUM_STREAMS']}")
     # --8<-- [end:cumulative-on-auto]
     row("AUTO, CUMULATIVE_THROUGHPUT", auto)
     result["auto_devices"] = _plain(auto.get_property(props.execution_devices))
@@ -108,7 +115,8 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
     # --8<-- [start:num-requests]
     compiled = core.compile_model(model, device, {
         hints.performance_mode: hints.PerformanceMode.THROUGHPUT,
-        hints.num_requests: 1,  # "my application never has more than one request in flight"
+        # "my application never has more than one request in flight"
+        hints.num_requests: 1,
     })
     settings = resolved(compiled)
     print(f"THROUGHPUT for 1 request: streams {settings['streams']}, "
@@ -120,11 +128,13 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
     explicit_streams = 1
     compiled = core.compile_model(model, device, {
         hints.performance_mode: hints.PerformanceMode.THROUGHPUT,
-        props.streams.num: explicit_streams,  # a low-level setting: it wins over the hint's choice
+        # A low-level setting: it wins over the hint's choice.
+        props.streams.num: explicit_streams,
     })
     settings = resolved(compiled)
-    print(f"THROUGHPUT with streams.num={explicit_streams}: streams {settings['streams']}, "
-          f"threads {settings['threads']}, optimal requests {settings['requests']}")
+    print(f"THROUGHPUT with streams.num={explicit_streams}: "
+          f"streams {settings['streams']}, threads {settings['threads']}, "
+          f"optimal requests {settings['requests']}")
     # --8<-- [end:hint-and-streams]
     row(f"THROUGHPUT, streams.num {explicit_streams}", compiled)
     result["explicit_streams"] = explicit_streams
@@ -133,13 +143,16 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
     # --8<-- [start:execution-mode]
     for mode in (hints.ExecutionMode.PERFORMANCE, hints.ExecutionMode.ACCURACY):
         compiled = core.compile_model(model, device, {hints.execution_mode: mode})
-        print(f"{mode.name:<12} inference precision hint {resolved(compiled)['precision']}, "
+        print(f"{mode.name:<12} inference precision hint "
+              f"{resolved(compiled)['precision']}, "
               f"heavy layers ran in {ran_in(compiled)}")
     # --8<-- [end:execution-mode]
         row(f"execution mode {mode.name}", compiled)
 
     # --8<-- [start:optimal-requests]
-    compiled = core.compile_model(model, device, {hints.performance_mode: hints.PerformanceMode.THROUGHPUT})
+    compiled = core.compile_model(
+        model, device, {hints.performance_mode: hints.PerformanceMode.THROUGHPUT}
+    )
     optimal = compiled.get_property(props.optimal_number_of_infer_requests)
     inputs = {port: np.random.default_rng(0).random(port.shape, dtype=np.float32)
               for port in compiled.inputs}

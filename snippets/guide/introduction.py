@@ -46,7 +46,8 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
 
     # --8<-- [start:latency]
     request = compiled_model.create_infer_request()
-    request.infer({0: frame})  # the first inference is slower: keep it out of the timing
+    # the first inference is slower: keep it out of the timing
+    request.infer({0: frame})
 
     latencies_ms = []
     for _ in range(frames):
@@ -70,7 +71,8 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
 
     start = time.perf_counter()
     for _ in range(frames):
-        queue.start_async({0: frame})  # returns at once; blocks only when all jobs are busy
+        # returns at once; blocks only when all jobs are busy
+        queue.start_async({0: frame})
     queue.wait_all()
     throughput_fps = frames / (time.perf_counter() - start)
     print(f"throughput: {throughput_fps:.1f} frames/s with {jobs} requests in flight")
@@ -80,7 +82,8 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
 
     # --8<-- [start:end-to-end]
     def preprocess(camera_frame: np.ndarray) -> np.ndarray:
-        """u8 HWC frame of any size -> f32 NCHW in [0, 1] at the model's size (nearest)."""
+        """u8 HWC frame of any size -> f32 NCHW in [0, 1] at the model's size
+        (nearest)."""
         rows = np.arange(height) * camera_frame.shape[0] // height
         cols = np.arange(width) * camera_frame.shape[1] // width
         resized = camera_frame[rows][:, cols]
@@ -94,7 +97,8 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
         infer_start = time.perf_counter()
         output = request.infer({0: tensor})[0]
         inference_s += time.perf_counter() - infer_start
-        best_score = float(output.max())  # stands in for the application's post-processing
+        # stands in for the application's post-processing
+        best_score = float(output.max())
         end_to_end_s += time.perf_counter() - start
     print(f"pure inference: {frames / inference_s:.1f} frames/s, "
           f"end to end: {frames / end_to_end_s:.1f} frames/s")
@@ -107,7 +111,9 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
     def time_to_first_result(config: dict) -> float:
         start = time.perf_counter()
         fresh_core = ov.Core()
-        loaded = fresh_core.compile_model(fresh_core.read_model(model_path), device, config)
+        loaded = fresh_core.compile_model(
+            fresh_core.read_model(model_path), device, config
+        )
         loaded.create_infer_request().infer({0: frame})
         return time.perf_counter() - start
 
@@ -115,7 +121,8 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
         cold_s = time_to_first_result({})
         time_to_first_result({props.cache_dir: cache})  # fills the cache
         cached_s = time_to_first_result({props.cache_dir: cache})
-    print(f"first result: {cold_s * 1000:.0f} ms cold, {cached_s * 1000:.0f} ms from the cache")
+    print(f"first result: {cold_s * 1000:.0f} ms cold, "
+          f"{cached_s * 1000:.0f} ms from the cache")
     # --8<-- [end:first-inference]
     result["first_inference_cold_ms"] = cold_s * 1000
     result["first_inference_cached_ms"] = cached_s * 1000
@@ -134,8 +141,12 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
         del requests, loaded
         return grown / 2**20
 
-    latency_mib = resident_mib_for({hints.performance_mode: hints.PerformanceMode.LATENCY})
-    throughput_mib = resident_mib_for({hints.performance_mode: hints.PerformanceMode.THROUGHPUT})
+    latency_mib = resident_mib_for(
+        {hints.performance_mode: hints.PerformanceMode.LATENCY}
+    )
+    throughput_mib = resident_mib_for(
+        {hints.performance_mode: hints.PerformanceMode.THROUGHPUT}
+    )
     print(f"resident memory added: LATENCY {latency_mib:.0f} MiB, "
           f"THROUGHPUT {throughput_mib:.0f} MiB")
     # --8<-- [end:memory]
@@ -149,13 +160,15 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
     fast = core.compile_model(
         model, device, {hints.execution_mode: hints.ExecutionMode.PERFORMANCE}
     ).create_infer_request().infer({0: frame})[0]
-    print(f"largest difference, PERFORMANCE vs ACCURACY mode: {np.abs(fast - reference).max():.4f}")
+    print(f"largest difference, PERFORMANCE vs ACCURACY mode: "
+          f"{np.abs(fast - reference).max():.4f}")
     # --8<-- [end:accuracy]
     result["performance_vs_accuracy_max_abs"] = float(np.abs(fast - reference).max())
     result["cpu_capabilities"] = core.get_property("CPU", device_props.capabilities)
 
     # --8<-- [start:model-optimization]
-    # A model optimization: the model itself takes camera bytes (u8, NHWC) and normalizes them.
+    # A model optimization: the model itself takes camera bytes (u8, NHWC) and
+    # normalizes them.
     ppp = PrePostProcessor(core.read_model(model_path))
     ppp.input().tensor().set_element_type(ov.Type.u8).set_layout(ov.Layout("NHWC"))
     ppp.input().model().set_layout(ov.Layout("NCHW"))

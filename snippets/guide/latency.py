@@ -37,7 +37,8 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
     compiled_model = core.compile_model(
         model, device, {hints.performance_mode: hints.PerformanceMode.LATENCY}
     )
-    # What the hint resolved to. A virtual device (AUTO, HETERO, ...) reports fewer of these.
+    # What the hint resolved to. A virtual device (AUTO, HETERO, ...) reports fewer of
+    # these.
     supported = compiled_model.get_property(props.supported_properties)
     for prop in (hints.performance_mode, props.streams.num, props.inference_num_threads,
                  props.optimal_number_of_infer_requests, hints.enable_cpu_pinning,
@@ -61,7 +62,8 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
     # --8<-- [start:one-request-latency]
     def median_latency_ms(compiled: ov.CompiledModel) -> float:
         request = compiled.create_infer_request()
-        request.infer({0: frame})  # warm-up: the first inference allocates and selects kernels
+        # Warm-up: the first inference allocates and selects kernels.
+        request.infer({0: frame})
         times = []
         for _ in range(frames):
             start = time.perf_counter()
@@ -73,7 +75,8 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
         model, device, {hints.performance_mode: hints.PerformanceMode.THROUGHPUT}
     )
     latency_runs, throughput_runs = [], []
-    for _ in range(ROUNDS):  # interleaved, so that other load on the machine hits both alike
+    # Interleaved, so that other load on the machine hits both alike.
+    for _ in range(ROUNDS):
         latency_runs.append(median_latency_ms(compiled_model))
         throughput_runs.append(median_latency_ms(throughput_model))
     latency_ms, throughput_hint_ms = min(latency_runs), min(throughput_runs)
@@ -90,22 +93,31 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
     del throughput_model
 
     # --8<-- [start:model-cache]
-    def first_result(config: dict, source=model_path, inputs=frame) -> tuple[float, float, bool]:
-        """Seconds to compile, seconds to the first result, and whether the cache was used."""
+    def first_result(
+        config: dict, source=model_path, inputs=frame
+    ) -> tuple[float, float, bool]:
+        """Seconds to compile, seconds to the first result, and whether the cache was
+        used."""
         start = time.perf_counter()
         fresh_core = ov.Core()  # a new application start: nothing compiled in memory
         loaded = fresh_core.compile_model(source, device, config)
         compiled_s = time.perf_counter() - start
         loaded.create_infer_request().infer({0: inputs})
-        return compiled_s, time.perf_counter() - start, loaded.get_property(props.loaded_from_cache)
+        return compiled_s, time.perf_counter() - start, loaded.get_property(
+            props.loaded_from_cache)
 
-    cache_dir = tempfile.mkdtemp(prefix="ov-cache-")  # in an application: a folder that persists
+    # In an application: a folder that persists.
+    cache_dir = tempfile.mkdtemp(prefix="ov-cache-")
     cold = first_result({})
-    filling = first_result({props.cache_dir: cache_dir})  # compiles, then writes the blob
-    cached = first_result({props.cache_dir: cache_dir})  # imports the blob instead of compiling
-    for label, (compile_s, total_s, from_cache) in (("cold", cold), ("filling the cache", filling),
-                                                    ("from the cache", cached)):
-        print(f"{label}: compile {compile_s * 1000:.0f} ms, first result {total_s * 1000:.0f} ms, "
+    # Compiles, then writes the blob.
+    filling = first_result({props.cache_dir: cache_dir})
+    # Imports the blob instead of compiling.
+    cached = first_result({props.cache_dir: cache_dir})
+    for label, (compile_s, total_s, from_cache) in (
+        ("cold", cold), ("filling the cache", filling), ("from the cache", cached)
+    ):
+        print(f"{label}: compile {compile_s * 1000:.0f} ms, "
+              f"first result {total_s * 1000:.0f} ms, "
               f"loaded_from_cache={from_cache}")
     # --8<-- [end:model-cache]
     result["cold_compile_ms"], result["cold_first_result_ms"] = cold[0] * 1000, cold[1] * 1000
@@ -126,7 +138,8 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
                     hints.execution_mode: hints.ExecutionMode.ACCURACY}
     _, _, config_from_cache = first_result(other_config)
     config_blobs = blobs() - before
-    print(f"changed config: loaded_from_cache={config_from_cache}, new blobs: {config_blobs}")
+    print(f"changed config: loaded_from_cache={config_from_cache}, "
+          f"new blobs: {config_blobs}")
 
     # ... and a different model: the same network reshaped to a batch of 2.
     batch_of_two = core.read_model(model_path)
@@ -134,7 +147,8 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
     _, _, model_from_cache = first_result({props.cache_dir: cache_dir}, batch_of_two,
                                           np.concatenate([frame, frame]))
     model_blobs = blobs() - before - config_blobs
-    print(f"changed model: loaded_from_cache={model_from_cache}, new blobs: {model_blobs}")
+    print(f"changed model: loaded_from_cache={model_from_cache}, "
+          f"new blobs: {model_blobs}")
     # --8<-- [end:cache-key]
     shutil.rmtree(cache_dir, ignore_errors=True)
     result["changed_config_loaded_from_cache"] = config_from_cache
@@ -173,7 +187,8 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
     # --8<-- [start:startup-fallback]
     accelerators = [d for d in core.available_devices if not d.startswith("CPU")]
     if not accelerators:
-        print("no accelerator here: AUTO selects the CPU directly, there is no compile to hide")
+        print("no accelerator here: AUTO selects the CPU directly, "
+              "there is no compile to hide")
     for fallback in (True, False):
         start = time.perf_counter()
         auto_core = ov.Core()
@@ -183,7 +198,8 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
         })
         auto_model.create_infer_request().infer({0: frame})
         first_ms = (time.perf_counter() - start) * 1000
-        print(f"AUTO, enable_startup_fallback={fallback}: first result {first_ms:.0f} ms, "
+        print(f"AUTO, enable_startup_fallback={fallback}: "
+              f"first result {first_ms:.0f} ms, "
               f"ran on {auto_model.get_property(props.execution_devices)}")
         result[f"auto_fallback_{str(fallback).lower()}_ms"] = first_ms
         result[f"auto_fallback_{str(fallback).lower()}_devices"] = list(

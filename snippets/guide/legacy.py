@@ -44,10 +44,14 @@ def main(device: str, model: str) -> dict:
         raise UsageError(f"this page's examples read back CPU settings: use --device CPU, not {device}")
 
     # --8<-- [start:core]
-    core = ov.Core()  # InferenceEngine::Core
-    model = core.read_model(model_path)  # Core::ReadNetwork -> CNNNetwork
-    compiled = core.compile_model(model, device)  # Core::LoadNetwork -> ExecutableNetwork
-    request = compiled.create_infer_request()  # ExecutableNetwork::CreateInferRequest
+    # InferenceEngine::Core
+    core = ov.Core()
+    # Core::ReadNetwork -> CNNNetwork
+    model = core.read_model(model_path)
+    # Core::LoadNetwork -> ExecutableNetwork
+    compiled = core.compile_model(model, device)
+    # ExecutableNetwork::CreateInferRequest
+    request = compiled.create_infer_request()
     # --8<-- [end:core]
     port = model.input(0)
     shape = port.get_partial_shape()
@@ -59,15 +63,18 @@ def main(device: str, model: str) -> dict:
 
     # --8<-- [start:get-blob]
     input_tensor = request.get_input_tensor(0)  # InferRequest::GetBlob(input name)
-    input_tensor.data[:] = frame  # write into the memory the request allocated for the device
+    # write into the memory the request allocated for the device
+    input_tensor.data[:] = frame
     request.infer()  # InferRequest::Infer
     scores = request.get_output_tensor(0).data.copy()  # GetBlob(output name)
-    print(f"GetBlob -> get_input_tensor: input {input_tensor.shape}, output {scores.shape}")
+    print(f"GetBlob -> get_input_tensor: input {input_tensor.shape}, "
+          f"output {scores.shape}")
     # --8<-- [end:get-blob]
     result["get_blob_output_shape"] = list(scores.shape)
 
     # --8<-- [start:set-blob]
-    request.set_input_tensor(0, ov.Tensor(frame))  # InferRequest::SetBlob(input name, blob)
+    # InferRequest::SetBlob(input name, blob)
+    request.set_input_tensor(0, ov.Tensor(frame))
     request.infer()
     same = np.array_equal(request.get_output_tensor(0).data, scores)
     print(f"SetBlob -> set_input_tensor: same scores: {same}")
@@ -75,7 +82,8 @@ def main(device: str, model: str) -> dict:
     result["set_blob_same_output"] = bool(same)
 
     # --8<-- [start:u8-input]
-    # InputInfo::setPrecision(Precision::U8): the model takes bytes, the conversion runs inside it
+    # InputInfo::setPrecision(Precision::U8): the model takes bytes,
+    # the conversion runs inside it
     ppp = PrePostProcessor(core.read_model(model_path))
     ppp.input(0).tensor().set_element_type(ov.Type.u8)
     ppp.input(0).preprocess().convert_element_type(ov.Type.f32)
@@ -91,9 +99,11 @@ def main(device: str, model: str) -> dict:
     result["u8_output_scale"] = float(np.abs(f32_out).max())
 
     # --8<-- [start:streams]
-    # benchmark_app -nstreams 2, or the CPU_THROUGHPUT_STREAMS / KEY_GPU_THROUGHPUT_STREAMS keys
+    # benchmark_app -nstreams 2, or the CPU_THROUGHPUT_STREAMS /
+    # KEY_GPU_THROUGHPUT_STREAMS keys
     two_streams = core.compile_model(model, device, {props.streams.num: 2})
-    print(f"-nstreams 2 -> props.streams.num: {two_streams.get_property(props.streams.num)} streams")
+    print(f"-nstreams 2 -> props.streams.num: "
+          f"{two_streams.get_property(props.streams.num)} streams")
     # --8<-- [end:streams]
     result["streams_read_back"] = two_streams.get_property(props.streams.num)
 
@@ -107,11 +117,13 @@ def main(device: str, model: str) -> dict:
 
     # --8<-- [start:precision]
     # benchmark_app -enforcebf16=false: keep f32 where the CPU would use bf16 on its own
-    f32_only = core.compile_model(model, "CPU", {hints.inference_precision: ov.Type.f32})
+    f32_only = core.compile_model(
+        model, "CPU", {hints.inference_precision: ov.Type.f32})
     print(f"-enforcebf16=false -> hints.inference_precision: "
           f"{f32_only.get_property(hints.inference_precision).get_type_name()}")
     if "BF16" in core.get_property("CPU", device_props.capabilities):
-        bf16 = core.compile_model(model, "CPU", {hints.inference_precision: ov.Type.bf16})
+        bf16 = core.compile_model(
+            model, "CPU", {hints.inference_precision: ov.Type.bf16})
         print(f"-enforcebf16=true -> hints.inference_precision: "
               f"{bf16.get_property(hints.inference_precision).get_type_name()}")
     # --8<-- [end:precision]
@@ -131,19 +143,24 @@ def main(device: str, model: str) -> dict:
         result["bf16_heavy_layers_ran_in"] = heavy_precisions(bf16)
 
     # --8<-- [start:gpu-fp16-quantized]
-    # ENABLE_FP16_FOR_QUANTIZED_MODELS: the layers an int8 model keeps in floating point run in
-    # the GPU's inference precision, f16 by default; ask for f32 to keep them in f32.
+    # ENABLE_FP16_FOR_QUANTIZED_MODELS: the layers an int8 model keeps in floating
+    # point run in the GPU's inference precision, f16 by default; ask for f32 to keep
+    # them in f32.
     if "GPU" in core.available_devices:
         gpu = core.compile_model(model, "GPU", {hints.inference_precision: ov.Type.f16})
-        print(f"GPU inference precision: {gpu.get_property(hints.inference_precision).get_type_name()}")
+        print(f"GPU inference precision: "
+              f"{gpu.get_property(hints.inference_precision).get_type_name()}")
     # --8<-- [end:gpu-fp16-quantized]
 
     # --8<-- [start:gpu-throttle]
-    # KEY_CLDND_PLUGIN_THROTTLE: let the GPU driver poll less, to leave CPU time to others
+    # KEY_CLDND_PLUGIN_THROTTLE: let the GPU driver poll less,
+    # to leave CPU time to others
     if "GPU" in core.available_devices:
-        throttled = core.compile_model(
-            model, "GPU", {intel_gpu_hint.queue_throttle: intel_gpu_hint.ThrottleLevel.LOW})
-        print(f"GPU queue throttle: {throttled.get_property(intel_gpu_hint.queue_throttle)}")
+        throttled = core.compile_model(model, "GPU", {
+            intel_gpu_hint.queue_throttle: intel_gpu_hint.ThrottleLevel.LOW,
+        })
+        print(f"GPU queue throttle: "
+              f"{throttled.get_property(intel_gpu_hint.queue_throttle)}")
     # --8<-- [end:gpu-throttle]
     result["gpu_queue_throttle_name"] = str(intel_gpu_hint.queue_throttle)
     result["gpu_sections_ran"] = "GPU" in core.available_devices
@@ -151,20 +168,25 @@ def main(device: str, model: str) -> dict:
     # --8<-- [start:optimal-requests]
     # ExecutableNetwork::GetMetric(OPTIMAL_NUMBER_OF_INFER_REQUESTS)
     jobs = two_streams.get_property(props.optimal_number_of_infer_requests)
-    queue = ov.AsyncInferQueue(two_streams, jobs)  # was: from openvino.runtime import AsyncInferQueue
+    # was: from openvino.runtime import AsyncInferQueue
+    queue = ov.AsyncInferQueue(two_streams, jobs)
     for _ in range(2 * jobs):
         queue.start_async({0: frame})
     queue.wait_all()
-    print(f"OPTIMAL_NUMBER_OF_INFER_REQUESTS -> props.optimal_number_of_infer_requests: {jobs}")
+    print(f"OPTIMAL_NUMBER_OF_INFER_REQUESTS -> "
+          f"props.optimal_number_of_infer_requests: {jobs}")
     # --8<-- [end:optimal-requests]
     result["optimal_requests"] = jobs
 
     # --8<-- [start:exec-graph]
-    # ExecutableNetwork::GetExecGraphInfo: the graph the device really runs, one rt_info per node
+    # ExecutableNetwork::GetExecGraphInfo: the graph the device really runs,
+    # one rt_info per node
     runtime = compiled.get_runtime_model()
     first = runtime.get_ordered_ops()[1].get_rt_info()
-    print(f"GetExecGraphInfo -> get_runtime_model: {len(runtime.get_ordered_ops())} nodes, e.g. "
-          f"{first['layerType'].astype(str)} in {first['runtimePrecision'].astype(str)}")
+    print(f"GetExecGraphInfo -> get_runtime_model: "
+          f"{len(runtime.get_ordered_ops())} nodes, e.g. "
+          f"{first['layerType'].astype(str)} in "
+          f"{first['runtimePrecision'].astype(str)}")
     # --8<-- [end:exec-graph]
     result["exec_graph_nodes"] = len(runtime.get_ordered_ops())
 
@@ -175,7 +197,8 @@ def main(device: str, model: str) -> dict:
     profiled_request.infer({0: frame})  # the first inference also prepares weights...
     profiled_request.infer({0: frame})  # ...so read the counters of the second
     slowest = max(profiled_request.profiling_info, key=lambda info: info.real_time)
-    print(f"GetPerformanceCounts -> profiling_info: {len(profiled_request.profiling_info)} entries, "
+    print(f"GetPerformanceCounts -> profiling_info: "
+          f"{len(profiled_request.profiling_info)} entries, "
           f"slowest {slowest.node_type} ({slowest.exec_type}) "
           f"{slowest.real_time.total_seconds() * 1e6:.0f} us")
     # --8<-- [end:perf-counters]
@@ -183,9 +206,11 @@ def main(device: str, model: str) -> dict:
     result["profiling_read_back"] = profiled.get_property(props.enable_profiling)
 
     # --8<-- [start:exclusive]
-    # KEY_EXCLUSIVE_ASYNC_REQUESTS is gone. To keep two models from running at the same time,
-    # give each one stream and one request, and run them in turn from the application.
-    one_at_a_time = {hints.performance_mode: hints.PerformanceMode.LATENCY, hints.num_requests: 1}
+    # KEY_EXCLUSIVE_ASYNC_REQUESTS is gone.
+    # To keep two models from running at the same time, give each one stream and one
+    # request, and run them in turn from the application.
+    one_at_a_time = {hints.performance_mode: hints.PerformanceMode.LATENCY,
+                     hints.num_requests: 1}
     detector = core.compile_model(model, device, one_at_a_time).create_infer_request()
     classifier = core.compile_model(model, device, one_at_a_time).create_infer_request()
     for _ in range(2):
@@ -193,42 +218,47 @@ def main(device: str, model: str) -> dict:
         classifier.infer({0: frame})  # ...so the two never overlap
     each_model = detector.get_compiled_model()
     print(f"one at a time: {each_model.get_property(props.streams.num)} stream, "
-          f"{each_model.get_property(props.optimal_number_of_infer_requests)} request each")
+          f"{each_model.get_property(props.optimal_number_of_infer_requests)} "
+          "request each")
     # --8<-- [end:exclusive]
     result["one_at_a_time_streams"] = detector.get_compiled_model().get_property(props.streams.num)
     result["one_at_a_time_requests"] = detector.get_compiled_model().get_property(
         props.optimal_number_of_infer_requests)
 
     # --8<-- [start:model-priority]
-    # "No notion of request priorities" is no longer true: models have a priority, and AUTO
-    # gives the better device to the higher-priority model when models compete.
-    urgent = core.compile_model(model, "AUTO", {hints.model_priority: hints.Priority.HIGH})
+    # "No notion of request priorities" is no longer true: models have a priority, and
+    # AUTO gives the better device to the higher-priority model when models compete.
+    urgent = core.compile_model(
+        model, "AUTO", {hints.model_priority: hints.Priority.HIGH})
     print(f"model priority: {urgent.get_property(hints.model_priority)}")
     # --8<-- [end:model-priority]
     result["model_priority_read_back"] = str(urgent.get_property(hints.model_priority)).split(".")[-1]
 
     # --8<-- [start:npu]
-    # MYRIAD (Neural Compute Stick 2), HDDL and FPGA plugins are gone; today's Intel accelerator
-    # for low-power inference is the NPU.
+    # MYRIAD (Neural Compute Stick 2), HDDL and FPGA plugins are gone; today's Intel
+    # accelerator for low-power inference is the NPU.
     if "NPU" in core.available_devices:
         on_npu = core.compile_model(model, "NPU")
         print(f"NPU runs on {on_npu.get_property(props.execution_devices)}")
     # --8<-- [end:npu]
 
     # --8<-- [start:hetero-affinity]
-    # CNNLayer::affinity = "CPU" (manual HETERO affinity): set it in every operation's rt_info
+    # CNNLayer::affinity = "CPU" (manual HETERO affinity):
+    # set it in every operation's rt_info
     pinned = core.read_model(model_path)
     for op in pinned.get_ops():
         op.get_rt_info()["affinity"] = "CPU"
     hetero = core.compile_model(pinned, "HETERO:CPU")
-    print(f"HETERO affinity -> rt_info['affinity']: runs on {hetero.get_property(props.execution_devices)}")
+    print(f"HETERO affinity -> rt_info['affinity']: "
+          f"runs on {hetero.get_property(props.execution_devices)}")
     # --8<-- [end:hetero-affinity]
     result["hetero_affinity_devices"] = list(hetero.get_property(props.execution_devices))
 
     # --8<-- [start:multi]
     # MULTI:GPU,CPU -> AUTO:GPU,CPU with the CUMULATIVE_THROUGHPUT hint
-    everywhere = core.compile_model(
-        model, "AUTO", {hints.performance_mode: hints.PerformanceMode.CUMULATIVE_THROUGHPUT})
+    everywhere = core.compile_model(model, "AUTO", {
+        hints.performance_mode: hints.PerformanceMode.CUMULATIVE_THROUGHPUT,
+    })
     print(f"MULTI -> AUTO + CUMULATIVE_THROUGHPUT: "
           f"runs on {everywhere.get_property(props.execution_devices)}")
     # --8<-- [end:multi]

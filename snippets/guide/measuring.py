@@ -84,18 +84,21 @@ def main(device: str, model: str, frames: int = FRAMES, repeats: int = REPEATS) 
             start = time.perf_counter()
             request.infer({0: frame})
             run_ms.append((time.perf_counter() - start) * 1000)
-            runtime_ms.append(request.latency)  # the runtime's own timer for that call, in ms
+            # The runtime's own timer for that call, in ms.
+            runtime_ms.append(request.latency)
         repeat_medians.append(float(np.median(run_ms)))
         latencies_ms += run_ms
 
     p50, p90, p99 = np.percentile(latencies_ms, [50, 90, 99])
-    spread = (max(repeat_medians) - min(repeat_medians)) / np.median(repeat_medians) * 100
-    print(f"{len(latencies_ms)} inferences: p50 {p50:.1f} ms, p90 {p90:.1f} ms, p99 {p99:.1f} ms, "
+    spread = ((max(repeat_medians) - min(repeat_medians))
+              / np.median(repeat_medians) * 100)
+    print(f"{len(latencies_ms)} inferences: "
+          f"p50 {p50:.1f} ms, p90 {p90:.1f} ms, p99 {p99:.1f} ms, "
           f"mean {np.mean(latencies_ms):.1f} ms, max {max(latencies_ms):.1f} ms")
     print("median of each repeat: " + ", ".join(f"{m:.1f}" for m in repeat_medians)
           + f" ms (spread {spread:.0f}%)")
-    print(f"median by the request's own timer (what benchmark_app reports): {np.median(runtime_ms):.2f} ms, "
-          f"by the clock around infer(): {p50:.2f} ms")
+    print(f"median by the request's own timer (what benchmark_app reports): "
+          f"{np.median(runtime_ms):.2f} ms, by the clock around infer(): {p50:.2f} ms")
     # --8<-- [end:percentiles]
     result.update(runtime_p50_ms=float(np.median(runtime_ms)))
     result.update(load_average=load_1min, p50_ms=float(p50), p90_ms=float(p90), p99_ms=float(p99),
@@ -106,7 +109,8 @@ def main(device: str, model: str, frames: int = FRAMES, repeats: int = REPEATS) 
     stop = threading.Event()
 
     def busy_application_thread() -> None:
-        """The rest of an application: numpy work whose thread pool wants every core too."""
+        """The rest of an application: numpy work whose thread pool wants every core
+        too."""
         matrix = np.random.default_rng(1).random((512, 512))
         while not stop.is_set():
             matrix @ matrix
@@ -120,17 +124,21 @@ def main(device: str, model: str, frames: int = FRAMES, repeats: int = REPEATS) 
         contended_ms.append((time.perf_counter() - start) * 1000)
     stop.set()
     competitor.join()
-    print(f"median latency with a busy numpy thread beside it: {np.median(contended_ms):.1f} ms "
-          f"(alone: {p50:.1f} ms)")
+    print(f"median latency with a busy numpy thread beside it: "
+          f"{np.median(contended_ms):.1f} ms (alone: {p50:.1f} ms)")
     # --8<-- [end:oversubscription]
     result["contended_p50_ms"] = float(np.median(contended_ms))
 
     # --8<-- [start:application-loop]
-    camera = rng.integers(0, 256, size=(height, width, channels), dtype=np.uint8)  # decoded, HWC
-    display = rng.integers(0, 256, size=(720, 1280, 3), dtype=np.uint8)  # what the user sees
+    # A decoded camera frame, HWC.
+    camera = rng.integers(0, 256, size=(height, width, channels), dtype=np.uint8)
+    # What the user sees.
+    display = rng.integers(0, 256, size=(720, 1280, 3), dtype=np.uint8)
 
-    def draw_boxes(canvas: np.ndarray, output: np.ndarray, boxes: int = 50) -> np.ndarray:
-        """Stand-in for decoding detections and drawing them: the top scores become boxes."""
+    def draw_boxes(canvas: np.ndarray, output: np.ndarray,
+                   boxes: int = 50) -> np.ndarray:
+        """Stand-in for decoding detections and drawing them: the top scores become
+        boxes."""
         image = canvas.copy()
         candidates = output.reshape(-1, output.shape[-1])  # a row per candidate box
         best = np.argsort(candidates.max(axis=1))[-boxes:]  # the best-scoring ones
@@ -146,17 +154,20 @@ def main(device: str, model: str, frames: int = FRAMES, repeats: int = REPEATS) 
     for _ in range(frames):
         t0 = time.perf_counter()
         tensor = camera / 255.0  # float64
-        tensor = np.ascontiguousarray(tensor.transpose(2, 0, 1)[np.newaxis])  # HWC -> NCHW copy
+        # HWC -> NCHW copy.
+        tensor = np.ascontiguousarray(tensor.transpose(2, 0, 1)[np.newaxis])
         tensor = tensor.astype(np.float32)  # and a third pass over the frame
         t1 = time.perf_counter()
-        output = request.infer({0: tensor})[0]  # synchronous: the cores wait for the loop
+        # Synchronous: the cores wait for the loop.
+        output = request.infer({0: tensor})[0]
         t2 = time.perf_counter()
         shown = draw_boxes(display, output)
         t3 = time.perf_counter()
         prep_s, infer_s, draw_s = prep_s + t1 - t0, infer_s + t2 - t1, draw_s + t3 - t2
     app_fps = frames / (time.perf_counter() - loop_start)
     print(f"application loop: {app_fps:.1f} frames/s; per frame: preprocessing "
-          f"{prep_s / frames * 1000:.1f} ms, inference {infer_s / frames * 1000:.1f} ms, "
+          f"{prep_s / frames * 1000:.1f} ms, "
+          f"inference {infer_s / frames * 1000:.1f} ms, "
           f"drawing {draw_s / frames * 1000:.1f} ms")
     # --8<-- [end:application-loop]
     result.update(app_fps=app_fps, app_prep_ms=prep_s / frames * 1000, app_infer_ms=infer_s / frames * 1000,
@@ -214,7 +225,8 @@ def main(device: str, model: str, frames: int = FRAMES, repeats: int = REPEATS) 
     # One pass: u8 HWC -> f32 NCHW, written straight into a buffer allocated once.
     buffer = np.empty((1, channels, height, width), dtype=np.float32)
     one_pass_ms = per_frame_ms(
-        lambda: np.multiply(camera.transpose(2, 0, 1), np.float32(1 / 255), out=buffer[0]))
+        lambda: np.multiply(camera.transpose(2, 0, 1), np.float32(1 / 255),
+                            out=buffer[0]))
     for step, ms in steps_ms.items():
         print(f"  {step:<36} {ms:6.2f} ms per frame, timed alone")
     print(f"  {'the three steps in a row':<36} {chain_ms:6.2f} ms per frame")
@@ -233,19 +245,22 @@ def main(device: str, model: str, frames: int = FRAMES, repeats: int = REPEATS) 
     shown_frames = []
 
     def on_done(done_request: ov.InferRequest, _userdata) -> None:
-        """Runs when a request finishes, while the loop below prepares the next frame."""
+        """Runs when a request finishes, while the loop below prepares the next
+        frame."""
         shown_frames.append(draw_boxes(display, done_request.get_output_tensor(0).data))
 
     queue = ov.AsyncInferQueue(throughput_model, jobs)
     queue.set_callback(on_done)
     start = time.perf_counter()
     for _ in range(frames):
-        np.multiply(camera.transpose(2, 0, 1), np.float32(1 / 255), out=buffer[0])  # one pass
-        queue.start_async({0: buffer})  # copies the buffer into a free request, returns at once
+        # One pass over the frame.
+        np.multiply(camera.transpose(2, 0, 1), np.float32(1 / 255), out=buffer[0])
+        # Copies the buffer into a free request, returns at once.
+        queue.start_async({0: buffer})
     queue.wait_all()
     fixed_fps = frames / (time.perf_counter() - start)
-    print(f"the same application, async with one-pass preprocessing: {fixed_fps:.1f} frames/s "
-          f"(was {app_fps:.1f})")
+    print(f"the same application, async with one-pass preprocessing: "
+          f"{fixed_fps:.1f} frames/s (was {app_fps:.1f})")
     # --8<-- [end:fixed-loop]
     result["fixed_fps"] = fixed_fps
     result["fixed_frames_drawn"] = len(shown_frames)

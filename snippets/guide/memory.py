@@ -30,8 +30,11 @@ MIB = 2**20
 
 
 # --8<-- [start:footprint]
-def footprint(model_path: str, device: str, mmap: bool, streams: int, requests: int) -> dict:
-    """Resident memory (MiB) added by each step, in a process that has done nothing else yet."""
+def footprint(
+    model_path: str, device: str, mmap: bool, streams: int, requests: int
+) -> dict:
+    """Resident memory (MiB) added by each step, in a process that has done nothing
+    else yet."""
     import resource  # POSIX: the process's peak resident memory
 
     process = psutil.Process()
@@ -44,22 +47,29 @@ def footprint(model_path: str, device: str, mmap: bool, streams: int, requests: 
     compiled = core.compile_model(model, device, config)
     after_compile = process.memory_info().rss
     pool = [compiled.create_infer_request() for _ in range(requests)]
-    inputs = {0: np.random.default_rng(0).random(tuple(compiled.input(0).shape), dtype=np.float32)}
+    inputs = {0: np.random.default_rng(0).random(tuple(compiled.input(0).shape),
+                                                 dtype=np.float32)}
     for _ in range(2):  # all requests at once, so that every stream runs
         for request in pool:
             request.start_async(inputs)
         for request in pool:
             request.wait()
     after_infer = process.memory_info().rss
-    file_backed = process.memory_info().shared - base_file  # pages of files: weights mapped by mmap
+    # Pages of files: weights mapped by mmap.
+    file_backed = process.memory_info().shared - base_file
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
-    return {"read_mib": (after_read - base) / MIB, "compile_mib": (after_compile - after_read) / MIB,
-            "infer_mib": (after_infer - after_compile) / MIB, "total_mib": (after_infer - base) / MIB,
+    return {"read_mib": (after_read - base) / MIB,
+            "compile_mib": (after_compile - after_read) / MIB,
+            "infer_mib": (after_infer - after_compile) / MIB,
+            "total_mib": (after_infer - base) / MIB,
             "file_backed_mib": file_backed / MIB, "peak_mib": (peak - base) / MIB}
 
 
-def measure(model_path: str, device: str, mmap: bool = True, streams: int = 1, requests: int = 1) -> dict:
-    """Run ``footprint`` in a fresh Python process, so that nothing freed earlier is reused."""
+def measure(
+    model_path: str, device: str, mmap: bool = True, streams: int = 1, requests: int = 1
+) -> dict:
+    """Run ``footprint`` in a fresh Python process, so that nothing freed earlier is
+    reused."""
     done = subprocess.run(
         [sys.executable, __file__, "--footprint", json.dumps(
             [model_path, device, mmap, streams, requests])],
@@ -85,19 +95,26 @@ def main(device: str, model: str) -> dict:
     model = core.read_model(model_path)
     compiled_model = core.compile_model(
         model, device, {hints.performance_mode: hints.PerformanceMode.THROUGHPUT})
-    requests = [compiled_model.create_infer_request()
-                for _ in range(compiled_model.get_property(props.optimal_number_of_infer_requests))]
-    inputs = {0: np.random.default_rng(0).random(tuple(compiled_model.input(0).shape), dtype=np.float32)}
+    requests = [
+        compiled_model.create_infer_request()
+        for _ in range(
+            compiled_model.get_property(props.optimal_number_of_infer_requests)
+        )
+    ]
+    inputs = {0: np.random.default_rng(0).random(tuple(compiled_model.input(0).shape),
+                                                 dtype=np.float32)}
     for request in requests:
         request.infer(inputs)
     loaded = process.memory_info().rss
     count = len(requests)
 
-    del request, requests, compiled_model, model  # every reference: the model is freed with the last
+    # Every reference: the model is freed with the last.
+    del request, requests, compiled_model, model
     gc.collect()
     released = process.memory_info().rss
-    print(f"resident memory: +{(loaded - before) / MIB:.0f} MiB with the model compiled and "
-          f"{count} requests run, +{(released - before) / MIB:.0f} MiB after releasing them")
+    print(f"resident memory: +{(loaded - before) / MIB:.0f} MiB with the model "
+          f"compiled and {count} requests run, "
+          f"+{(released - before) / MIB:.0f} MiB after releasing them")
     # --8<-- [end:release]
     result["release_requests"] = count
     result["loaded_mib"] = (loaded - before) / MIB
@@ -109,7 +126,8 @@ def main(device: str, model: str) -> dict:
     copied = measure(model_path, device, mmap=False)
     for name, step in (("mmap on ", mapped), ("mmap off", copied)):
         print(f"{name}: read_model +{step['read_mib']:.0f} MiB, "
-              f"compile_model +{step['compile_mib']:.0f} MiB, in all +{step['total_mib']:.0f} MiB "
+              f"compile_model +{step['compile_mib']:.0f} MiB, "
+              f"in all +{step['total_mib']:.0f} MiB "
               f"of which {step['file_backed_mib']:.0f} MiB "
               f"file-backed; peak +{step['peak_mib']:.0f} MiB")
     # --8<-- [end:mmap]
@@ -130,7 +148,8 @@ def main(device: str, model: str) -> dict:
         print(f"{device} accepts compilation_num_threads")
     except RuntimeError as error:  # the plugin names the property it does not take
         accepted = False
-        print(f"{device} rejects compilation_num_threads: {str(error).strip().splitlines()[-1]}")
+        print(f"{device} rejects compilation_num_threads: "
+              f"{str(error).strip().splitlines()[-1]}")
     # --8<-- [end:compile-threads]
     result["compile_threads_accepted"] = accepted
 
@@ -141,8 +160,10 @@ def main(device: str, model: str) -> dict:
             step = mapped if (streams, count) == (1, 1) else measure(
                 model_path, device, streams=streams, requests=count)
             table.append({"streams": streams, "requests": count, **step})
-            print(f"{streams} stream(s), {count} request(s): +{step['total_mib']:.0f} MiB resident "
-                  f"(compile +{step['compile_mib']:.0f}, inference +{step['infer_mib']:.0f}), "
+            print(f"{streams} stream(s), {count} request(s): "
+                  f"+{step['total_mib']:.0f} MiB resident "
+                  f"(compile +{step['compile_mib']:.0f}, "
+                  f"inference +{step['infer_mib']:.0f}), "
                   f"peak +{step['peak_mib']:.0f} MiB")
     # --8<-- [end:streams-and-requests]
     result["table"] = table

@@ -80,13 +80,15 @@ def main(device: str, model: str, frames: int = FRAMES, samples: int = SAMPLES) 
 
     # --8<-- [start:runs-in]
     def runs_in(compiled_model: ov.CompiledModel) -> str:
-        """The precisions the heavy layers really run in, read from the compiled model."""
+        """The precisions the heavy layers really run in, read from the compiled
+        model."""
         found = collections.Counter(
             op.get_rt_info()["runtimePrecision"].astype(str)
             for op in compiled_model.get_runtime_model().get_ordered_ops()
             if op.get_rt_info()["layerType"].astype(str) in HEAVY_LAYERS
         )
-        return ", ".join(f"{precision} ({count} layers)" for precision, count in found.most_common())
+        return ", ".join(f"{precision} ({count} layers)"
+                         for precision, count in found.most_common())
     # --8<-- [end:runs-in]
 
     # --8<-- [start:precision-hint]
@@ -94,8 +96,8 @@ def main(device: str, model: str, frames: int = FRAMES, samples: int = SAMPLES) 
     compiled = {}
     for precision in (ov.Type.f32, ov.Type.bf16, ov.Type.f16):
         name = precision.get_type_name()
-        compiled[name] = core.compile_model(model, device, {**throughput,
-                                                            hints.inference_precision: precision})
+        compiled[name] = core.compile_model(
+            model, device, {**throughput, hints.inference_precision: precision})
         print(f"asked for {name}: runs in {runs_in(compiled[name])}")
     # --8<-- [end:precision-hint]
     result["runs_in"] = {name: runs_in(c) for name, c in compiled.items()}
@@ -123,14 +125,18 @@ def main(device: str, model: str, frames: int = FRAMES, samples: int = SAMPLES) 
     quantize_s = None
     with exclusive(int8_path):
         # --8<-- [start:quantize]
-        if not int8_path.exists():  # quantizing takes a while: do it once, keep the int8 IR
-            calibration_rng = np.random.default_rng(1)  # a real model wants real samples here
+        # quantizing takes a while: do it once, keep the int8 IR
+        if not int8_path.exists():
+            # a real model wants real samples here
+            calibration_rng = np.random.default_rng(1)
             calibration = [calibration_rng.random(input_shape, dtype=np.float32)
                            for _ in range(CALIBRATION_SIZE)]
             start = time.perf_counter()
-            int8_model = nncf.quantize(model, nncf.Dataset(calibration), subset_size=CALIBRATION_SIZE)
+            int8_model = nncf.quantize(model, nncf.Dataset(calibration),
+                                       subset_size=CALIBRATION_SIZE)
             quantize_s = time.perf_counter() - start
-            print(f"quantized to int8 in {quantize_s:.1f} s from {CALIBRATION_SIZE} samples")
+            print(f"quantized to int8 in {quantize_s:.1f} s "
+                  f"from {CALIBRATION_SIZE} samples")
             ov.save_model(int8_model, int8_path)
         compiled["int8"] = core.compile_model(int8_path, device, throughput)
         print(f"int8 model: runs in {runs_in(compiled['int8'])}")
@@ -165,7 +171,8 @@ def main(device: str, model: str, frames: int = FRAMES, samples: int = SAMPLES) 
         return np.stack([request.infer({0: x})[0] for x in inputs])
 
     reference = outputs_of(compiled["f32"])
-    print(f"{'precision':<10}{'frames/s':>10}{'max abs error':>15}{'top-1 agreement':>17}")
+    print(f"{'precision':<10}{'frames/s':>10}"
+          f"{'max abs error':>15}{'top-1 agreement':>17}")
     for name, compiled_model in compiled.items():
         fps = frames_per_second(compiled_model, inputs[0])
         got = outputs_of(compiled_model)

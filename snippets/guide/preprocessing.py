@@ -48,7 +48,8 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
     mean, std = np.array(MEAN, np.float32), np.array(STD, np.float32)
 
     def bilinear_taps(size_in: int, size_out: int):
-        """Source rows (or columns) and weights of a half-pixel bilinear resize, no antialiasing."""
+        """Source rows (or columns) and weights of a half-pixel bilinear resize,
+        no antialiasing."""
         position = (np.arange(size_out) + 0.5) * size_in / size_out - 0.5
         position = np.clip(position, 0, size_in - 1)
         low = np.floor(position).astype(np.intp)
@@ -59,9 +60,11 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
         """A camera's u8 BGR HWC frame -> the model's f32 RGB NCHW input, normalized."""
         r0, r1, fr = bilinear_taps(frame.shape[0], height)
         c0, c1, fc = bilinear_taps(frame.shape[1], width)
-        # Resize first, reading only the rows it needs: the later steps see height x width pixels.
+        # Resize first, reading only the rows it needs: the later steps see
+        # height x width pixels.
         rows = frame[r0] * (1 - fr)[:, None, None] + frame[r1] * fr[:, None, None]
-        resized = rows[:, c0] * (1 - fc)[None, :, None] + rows[:, c1] * fc[None, :, None]
+        resized = (rows[:, c0] * (1 - fc)[None, :, None]
+                   + rows[:, c1] * fc[None, :, None])
         rgb = resized[..., ::-1]  # BGR -> RGB
         return ((rgb - mean) / std).transpose(2, 0, 1)[np.newaxis]
     # --8<-- [end:numpy-preprocessing]
@@ -69,8 +72,10 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
     # --8<-- [start:build-preprocessing]
     def with_preprocessing(model: ov.Model, frame_height: int, frame_width: int,
                            resize_first: bool = True) -> ov.Model:
-        """The model, taking the camera's frames as they come: every step above is inside it."""
-        ppp = PrePostProcessor(model)  # build() changes this model in place and returns it
+        """The model, taking the camera's frames as they come: every step above is
+        inside it."""
+        # build() changes this model in place and returns it.
+        ppp = PrePostProcessor(model)
         # What the application hands over: one u8 BGR frame, height x width x channels.
         (ppp.input().tensor()
             .set_element_type(ov.Type.u8)
@@ -79,8 +84,9 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
             .set_spatial_static_shape(frame_height, frame_width))
         # What the network was trained on: f32 NCHW, at its own size.
         ppp.input().model().set_layout(ov.Layout("NCHW"))
-        # The steps in between. Each runs on the tensor as the step before left it, so resizing
-        # first makes every later step touch height x width pixels instead of the whole frame.
+        # The steps in between. Each runs on the tensor as the step before left it,
+        # so resizing first makes every later step touch height x width pixels
+        # instead of the whole frame.
         steps = ppp.input().preprocess()
         if resize_first:
             (steps.resize(ResizeAlgorithm.RESIZE_LINEAR)
@@ -90,7 +96,8 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
             (steps.convert_element_type(ov.Type.f32)
                 .convert_color(ColorFormat.RGB)
                 .resize(ResizeAlgorithm.RESIZE_LINEAR))
-        steps.mean(MEAN).scale(STD)  # the layout change to NCHW is added where it is needed
+        # The layout change to NCHW is added where it is needed.
+        steps.mean(MEAN).scale(STD)
         return ppp.build()
 
     camera_model = with_preprocessing(core.read_model(model_path), *CAMERA)
@@ -102,14 +109,18 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
     # --8<-- [start:end-to-end]
     config = {hints.performance_mode: hints.PerformanceMode.LATENCY}
     f32_request = core.compile_model(model, device, config).create_infer_request()
-    camera_request = core.compile_model(camera_model, device, config).create_infer_request()
+    camera_request = (core.compile_model(camera_model, device, config)
+                      .create_infer_request())
 
     rng = np.random.default_rng(0)
-    camera_frames = [rng.integers(0, 256, (*CAMERA, 3), dtype=np.uint8) for _ in range(4)]
+    camera_frames = [rng.integers(0, 256, (*CAMERA, 3), dtype=np.uint8)
+                     for _ in range(4)]
 
     def ms_per_frame(step) -> float:
-        """Median time of ``step`` on a frame: one busy moment of the machine does not move it."""
-        step(camera_frames[0])  # the first inference is slower: keep it out of the timing
+        """Median time of ``step`` on a frame: one busy moment of the machine does
+        not move it."""
+        # The first inference is slower: keep it out of the timing.
+        step(camera_frames[0])
         times = []
         for i in range(frames):
             start = time.perf_counter()
@@ -118,9 +129,12 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
         return float(np.median(times)) * 1000
 
     numpy_ms = ms_per_frame(lambda frame: f32_request.infer({0: preprocess(frame)}))
-    in_model_ms = ms_per_frame(lambda frame: camera_request.infer({0: frame[np.newaxis]}))
-    print(f"end to end, numpy preprocessing + f32 model: {1000 / numpy_ms:.1f} frames/s")
-    print(f"end to end, u8 frames into the model with preprocessing: {1000 / in_model_ms:.1f} frames/s")
+    in_model_ms = ms_per_frame(
+        lambda frame: camera_request.infer({0: frame[np.newaxis]}))
+    print(f"end to end, numpy preprocessing + f32 model: "
+          f"{1000 / numpy_ms:.1f} frames/s")
+    print(f"end to end, u8 frames into the model with preprocessing: "
+          f"{1000 / in_model_ms:.1f} frames/s")
     # --8<-- [end:end-to-end]
     result["numpy_end_to_end_ms"] = numpy_ms
     result["in_model_end_to_end_ms"] = in_model_ms
@@ -131,10 +145,14 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
     preprocess_ms = ms_per_frame(preprocess)
     small_input = preprocess(camera_frames[0])
     inference_ms = ms_per_frame(lambda frame: f32_request.infer({0: small_input}))
-    numpy_order_model = with_preprocessing(core.read_model(model_path), *CAMERA, resize_first=False)
-    numpy_order_request = core.compile_model(numpy_order_model, device, config).create_infer_request()
-    resize_last_ms = ms_per_frame(lambda frame: numpy_order_request.infer({0: frame[np.newaxis]}))
-    print(f"numpy preprocessing alone: {preprocess_ms:.1f} ms, inference alone: {inference_ms:.1f} ms")
+    numpy_order_model = with_preprocessing(
+        core.read_model(model_path), *CAMERA, resize_first=False)
+    numpy_order_request = (core.compile_model(numpy_order_model, device, config)
+                           .create_infer_request())
+    resize_last_ms = ms_per_frame(
+        lambda frame: numpy_order_request.infer({0: frame[np.newaxis]}))
+    print(f"numpy preprocessing alone: {preprocess_ms:.1f} ms, "
+          f"inference alone: {inference_ms:.1f} ms")
     print(f"in the model, resizing first: {in_model_ms:.1f} ms a frame; "
           f"resizing last: {resize_last_ms:.1f} ms")
     # --8<-- [end:where-the-time-goes]
@@ -146,12 +164,14 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
     # --8<-- [start:save]
     with tempfile.TemporaryDirectory() as folder:
         saved_path = Path(folder) / "camera_model.xml"
-        # compress_to_fp16=False keeps the f32 weights as they are (the default stores them as f16).
+        # compress_to_fp16=False keeps the f32 weights as they are (the default
+        # stores them as f16).
         ov.save_model(camera_model, saved_path, compress_to_fp16=False)
         reloaded = core.read_model(saved_path)
         print(f"saved and read back, it still takes: {reloaded.input(0)}")
-        reloaded_output = core.compile_model(reloaded, device, config).create_infer_request().infer(
-            {0: camera_frames[0][np.newaxis]})[0]
+        reloaded_output = (core.compile_model(reloaded, device, config)
+                           .create_infer_request()
+                           .infer({0: camera_frames[0][np.newaxis]})[0])
     # --8<-- [end:save]
     result["saved_model_input"] = {"type": reloaded.input(0).get_element_type().get_type_name(),
                                    "shape": list(reloaded.input(0).shape)}

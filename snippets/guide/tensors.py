@@ -32,7 +32,8 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
     )
     shape = compiled_model.input(0).shape
     rng = np.random.default_rng(0)
-    video = [rng.random(shape, dtype=np.float32) for _ in range(3)]  # three different frames
+    # Three different frames.
+    video = [rng.random(shape, dtype=np.float32) for _ in range(3)]
     frame = video[0]
     # --8<-- [end:compile]
     port = compiled_model.input(0)
@@ -41,11 +42,13 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
 
     # --8<-- [start:get-input-tensor]
     request = compiled_model.create_infer_request()
-    input_tensor = request.get_input_tensor()  # memory the request allocated for the device
+    # Memory the request allocated for the device.
+    input_tensor = request.get_input_tensor()
     input_tensor.data[:] = frame  # one copy: your frame into the request's memory
     request.infer()
     output = request.get_output_tensor().data  # a view of the request's output memory
-    kept = output.copy()  # copy what you keep: the next inference writes into that memory
+    # Copy what you keep: the next inference writes into that memory.
+    kept = output.copy()
     # --8<-- [end:get-input-tensor]
     reference = kept
 
@@ -59,10 +62,12 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
 
     # --8<-- [start:shared-memory]
     request = compiled_model.create_infer_request()
-    request.set_input_tensor(ov.Tensor(frame, shared_memory=True))  # wraps the array: no copy
+    # shared_memory=True wraps the array: no copy.
+    request.set_input_tensor(ov.Tensor(frame, shared_memory=True))
     request.infer()
 
-    # The same in one call; the result is a view of the request's output tensor, not a copy.
+    # The same in one call; the result is a view of the request's output tensor,
+    # not a copy.
     results = request.infer({0: frame}, share_inputs=True, share_outputs=True)
     shared_output = results[0]
     # --8<-- [end:shared-memory]
@@ -74,7 +79,8 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
                                              and np.array_equal(reference, shared_output))
 
     # --8<-- [start:cost-per-frame]
-    def copy_in_copy_out(req, x):  # the default: infer() copies the input in, the output out
+    # The default: infer() copies the input in, the output out.
+    def copy_in_copy_out(req, x):
         return req.infer({0: x})[0]
 
     def write_into_request(req, x):
@@ -93,17 +99,22 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
     def float64_frame(req, x):  # the wrong element type: converted on every call
         return req.infer({0: x.astype(np.float64)})[0]
 
-    ways = {"infer(frame)": copy_in_copy_out, "write into get_input_tensor()": write_into_request,
+    ways = {"infer(frame)": copy_in_copy_out,
+            "write into get_input_tensor()": write_into_request,
             "set_input_tensor(ov.Tensor(frame))": set_new_tensor,
-            "infer(share_inputs, share_outputs)": share_both, "infer(float64 frame)": float64_frame}
-    requests = {name: compiled_model.create_infer_request() for name in ways}  # one each
+            "infer(share_inputs, share_outputs)": share_both,
+            "infer(float64 frame)": float64_frame}
+    # One request each.
+    requests = {name: compiled_model.create_infer_request() for name in ways}
     for name, way in ways.items():
         way(requests[name], frame)  # warm each request
 
     times_ms = {name: [] for name in ways}
     order = list(ways)
-    for i in range(frames):  # the ways take turns, the order reversed every other round,
-        for name in order if i % 2 == 0 else order[::-1]:  # so a busier moment hits all alike
+    # The ways take turns, the order reversed every other round, so a busier moment
+    # hits all alike.
+    for i in range(frames):
+        for name in order if i % 2 == 0 else order[::-1]:
             start = time.perf_counter()
             ways[name](requests[name], video[i % len(video)])
             times_ms[name].append((time.perf_counter() - start) * 1000)
@@ -133,12 +144,16 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
 
     costs_us = {
         "ov.Tensor(frame)  (copy)": microseconds(lambda: ov.Tensor(frame)),
-        "ov.Tensor(frame, shared_memory=True)": microseconds(lambda: ov.Tensor(frame, shared_memory=True)),
-        "input_tensor.data[:] = frame": microseconds(lambda: input_tensor.data.__setitem__(..., frame)),
+        "ov.Tensor(frame, shared_memory=True)": microseconds(
+            lambda: ov.Tensor(frame, shared_memory=True)),
+        "input_tensor.data[:] = frame": microseconds(
+            lambda: input_tensor.data.__setitem__(..., frame)),
         "output.copy()": microseconds(lambda: output_array.copy()),
-        "frame.astype(np.float32) from float64": microseconds(lambda: frame64.astype(np.float32)),
+        "frame.astype(np.float32) from float64": microseconds(
+            lambda: frame64.astype(np.float32)),
     }
-    print(f"input {frame.nbytes / 2**20:.1f} MiB, output {output_array.nbytes / 2**20:.1f} MiB")
+    print(f"input {frame.nbytes / 2**20:.1f} MiB, "
+          f"output {output_array.nbytes / 2**20:.1f} MiB")
     for step, us in costs_us.items():
         print(f"  {step:<40} {us:8.0f} µs")
     # --8<-- [end:copy-costs]
@@ -164,8 +179,10 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
     first = request.infer({0: video[0]}, share_outputs=True)[0]
     first_kept = first.copy()  # what you must do to keep a result
     second = request.infer({0: video[1]}, share_outputs=True)[0]
-    print("the first result now holds the second's values:", np.array_equal(first, second))
-    print("the copy still holds the first result:", not np.array_equal(first_kept, second))
+    print("the first result now holds the second's values:",
+          np.array_equal(first, second))
+    print("the copy still holds the first result:",
+          not np.array_equal(first_kept, second))
     # --8<-- [end:share-outputs-caveat]
     result["first_view_overwritten"] = bool(np.array_equal(first, second))
     result["first_copy_kept"] = bool(not np.array_equal(first_kept, second))
@@ -174,9 +191,12 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
     # --8<-- [start:share-inputs-caveat]
     request = compiled_model.create_infer_request()
     camera_frame = video[0].copy()
-    request.infer({0: camera_frame}, share_inputs=True)  # the request now reads camera_frame itself
-    request.infer({0: video[1]})  # default mode copies INTO the request's tensor: camera_frame
-    print("camera_frame was overwritten by the next frame:", np.array_equal(camera_frame, video[1]))
+    # The request now reads camera_frame itself.
+    request.infer({0: camera_frame}, share_inputs=True)
+    # Default mode copies INTO the request's tensor, which is camera_frame.
+    request.infer({0: video[1]})
+    print("camera_frame was overwritten by the next frame:",
+          np.array_equal(camera_frame, video[1]))
     # --8<-- [end:share-inputs-caveat]
     result["shared_input_overwritten"] = bool(np.array_equal(camera_frame, video[1]))
     result["frames_differ"] = bool(not np.array_equal(video[0], video[1]))

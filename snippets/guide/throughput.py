@@ -59,7 +59,9 @@ def run_instance(model_path: str, device: str, threads: int, frames: int) -> Non
         props.inference_num_threads: threads,  # this instance's share of the cores
     })
     request = compiled.create_infer_request()
-    frame = np.random.default_rng(0).random(tuple(compiled.input(0).shape), dtype=np.float32)
+    frame = np.random.default_rng(0).random(
+        tuple(compiled.input(0).shape), dtype=np.float32
+    )
     request.infer({0: frame})
     print("ready", flush=True)
     sys.stdin.readline()  # wait for "go", so that all instances start together
@@ -94,15 +96,18 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
     completion_order = []
 
     def on_done(request: ov.InferRequest, frame_index: int) -> None:
-        # Runs in an OpenVINO thread as soon as *this* request is done, whatever its position.
-        results[frame_index] = request.get_output_tensor(0).data.copy()  # the request is reused
+        # Runs in an OpenVINO thread as soon as *this* request is done,
+        # whatever its position.
+        # Copy the data: the request is reused.
+        results[frame_index] = request.get_output_tensor(0).data.copy()
         completion_order.append(frame_index)
 
     queue.set_callback(on_done)
     frames_to_process = [rng.random((1, channels, height, width), dtype=np.float32)
                          for _ in range(ORDER_FRAMES)]
     for index, each in enumerate(frames_to_process):
-        queue.start_async({0: each}, userdata=index)  # the userdata travels with the request
+        # The userdata travels with the request.
+        queue.start_async({0: each}, userdata=index)
     queue.wait_all()
     print(f"{jobs} requests in flight; submitted frames 0..{ORDER_FRAMES - 1}, "
           f"completed in the order {completion_order}")
@@ -119,26 +124,32 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
         float(np.abs(references[i] - references[i + 1]).max()) for i in range(ORDER_FRAMES - 1))
 
     # --8<-- [start:run-queue]
-    def run_queue(compiled: ov.CompiledModel, requests: int, inputs=frame, count=frames):
-        """Inferences per second and their median latency (ms) with ``requests`` in flight."""
+    def run_queue(
+        compiled: ov.CompiledModel, requests: int, inputs=frame, count=frames
+    ):
+        """Inferences per second and their median latency (ms), with ``requests``
+        in flight."""
         latencies = []
         queue = ov.AsyncInferQueue(compiled, requests)
-        queue.set_callback(lambda request, started: latencies.append(time.perf_counter() - started))
+        queue.set_callback(
+            lambda request, started: latencies.append(time.perf_counter() - started)
+        )
         for _ in range(requests):  # warm-up: every request once
             queue.start_async({0: inputs}, userdata=time.perf_counter())
         queue.wait_all()
         latencies.clear()
         start = time.perf_counter()
         for _ in range(count):
-            queue.get_idle_request_id()  # wait for a free request first: that wait is not latency
+            # Wait for a free request first: that wait is not latency.
+            queue.get_idle_request_id()
             queue.start_async({0: inputs}, userdata=time.perf_counter())
         queue.wait_all()
         return count / (time.perf_counter() - start), float(np.median(latencies)) * 1000
 
     def best_of_rounds(runs: dict) -> dict:
-        """Run each configuration in turn, ROUNDS times over: interleaved, so that load from
-        elsewhere on the machine hits all of them alike. Each keeps its best run (and, to show
-        the noise, the rate of every round)."""
+        """Run each configuration in turn, ROUNDS times over: interleaved, so that
+        load from elsewhere on the machine hits all of them alike. Each keeps its best
+        run (and, to show the noise, the rate of every round)."""
         best, every = {}, {}
         for _ in range(ROUNDS):
             for name, run in runs.items():
@@ -152,7 +163,8 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
     # --8<-- [start:streams-sweep]
     stream_runs = {}
     for streams in stream_counts(os.cpu_count()):
-        # No hint: the explicit stream count decides. One request per stream keeps each busy.
+        # No hint: the explicit stream count decides.
+        # One request per stream keeps each busy.
         compiled = core.compile_model(model, device, {props.streams.num: streams})
         stream_runs[streams] = partial(run_queue, compiled, requests=streams)
     streams_sweep = []
@@ -170,16 +182,20 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
         batched_model = core.read_model(model_path)
         try:
             batched_model.reshape({0: [batch, channels, height, width]})
-        except RuntimeError as error:  # e.g. a model that hard-codes a batch of 1 inside
-            print(f"batch {batch}: the model cannot be reshaped: {str(error).splitlines()[0]}")
+        except RuntimeError as error:
+            # E.g. a model that hard-codes a batch of 1 inside.
+            print(f"batch {batch}: the model cannot be reshaped: "
+                  f"{str(error).splitlines()[0]}")
             break
         # One stream, one request: the batch alone keeps the cores busy.
         compiled = core.compile_model(batched_model, device, {props.streams.num: 1})
         batch_runs[batch] = partial(run_queue, compiled, requests=1,
-                                    inputs=np.repeat(frame, batch, axis=0), count=max(2, frames // batch))
+                                    inputs=np.repeat(frame, batch, axis=0),
+                                    count=max(2, frames // batch))
     batch_sweep = []
     for batch, (per_second, latency_ms, rounds) in best_of_rounds(batch_runs).items():
-        fps = batch * per_second  # images per second; every image waits for its whole batch
+        # Images per second; every image waits for its whole batch.
+        fps = batch * per_second
         print(f"batch {batch}: {fps:6.1f} images/s, {latency_ms:6.1f} ms per batch")
         batch_sweep.append({"batch": batch, "fps": fps, "latency_ms": latency_ms,
                             "rounds_fps": [batch * r for r in rounds]})
@@ -187,36 +203,45 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
     result["batch_sweep"] = batch_sweep
 
     # --8<-- [start:auto-batching]
-    # Explicitly: the BATCH device gathers single requests into batches of 4 on the device.
+    # Explicitly: the BATCH device gathers single requests into batches of 4 on the
+    # device.
     auto_batched = core.compile_model(
         model, f"BATCH:{real_device}({AUTO_BATCH})", {props.auto_batch_timeout: 100}
     )
     batch_jobs = auto_batched.get_property(props.optimal_number_of_infer_requests)
     auto_fps, auto_latency_ms = run_queue(auto_batched, requests=batch_jobs)
-    print(f"BATCH:{real_device}({AUTO_BATCH}): {batch_jobs} requests -> {auto_fps:.1f} frames/s, "
+    print(f"BATCH:{real_device}({AUTO_BATCH}): {batch_jobs} requests -> "
+          f"{auto_fps:.1f} frames/s, "
           f"median latency {auto_latency_ms:.1f} ms")
 
-    # One request more: it starts a new batch alone and waits the timeout for companions.
+    # One request more: it starts a new batch alone and waits the timeout for
+    # companions.
     lone = auto_batched.create_infer_request()
     start = time.perf_counter()
     lone.infer({0: frame})
     lone_ms = (time.perf_counter() - start) * 1000
-    # The requests are grouped into batches in the order they were created; the extra one has
-    # shifted that grouping, so from now on no batch fills up before the timeout.
+    # The requests are grouped into batches in the order they were created; the extra
+    # one has shifted that grouping, so from now on no batch fills up before the
+    # timeout.
     shifted_fps, _ = run_queue(auto_batched, requests=batch_jobs)
     print(f"a lone request took {lone_ms:.0f} ms; {batch_jobs} new requests after it: "
           f"{shifted_fps:.1f} frames/s")
 
-    # Implicitly: the THROUGHPUT hint may batch on its own where the device profits (GPU).
+    # Implicitly: the THROUGHPUT hint may batch on its own where the device profits
+    # (GPU).
     hinted = core.compile_model(model, real_device, {
         hints.performance_mode: hints.PerformanceMode.THROUGHPUT,
         hints.allow_auto_batching: True,
     })
     hinted_jobs = hinted.get_property(props.optimal_number_of_infer_requests)
-    print(f"THROUGHPUT hint with allow_auto_batching on {real_device}: {hinted_jobs} requests")
+    print(f"THROUGHPUT hint with allow_auto_batching on {real_device}: "
+          f"{hinted_jobs} requests")
     if "GPU" in core.available_devices:  # not run on a machine without a GPU
-        on_gpu = core.compile_model(model, "GPU", {hints.performance_mode: hints.PerformanceMode.THROUGHPUT})
-        print(f"THROUGHPUT hint on GPU: {on_gpu.get_property(props.optimal_number_of_infer_requests)} "
+        on_gpu = core.compile_model(
+            model, "GPU", {hints.performance_mode: hints.PerformanceMode.THROUGHPUT}
+        )
+        print(f"THROUGHPUT hint on GPU: "
+              f"{on_gpu.get_property(props.optimal_number_of_infer_requests)} "
               "requests (a multiple of the batch it chose)")
     # --8<-- [end:auto-batching]
     result.update(auto_batch_requests=batch_jobs, auto_batch_fps=auto_fps,
@@ -228,11 +253,19 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
     result["throughput_hint_requests"] = throughput_model.get_property(props.optimal_number_of_infer_requests)
 
     # --8<-- [start:multi-instance]
-    def run_instances(count: int, threads: int, count_each: int = INSTANCE_FRAMES) -> float:
-        """Start ``count`` copies of the application together; their total frames per second."""
-        workers = [subprocess.Popen(
-            [sys.executable, __file__, "--instance", model_path, device, str(threads), str(count_each)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for _ in range(count)]
+    def run_instances(
+        count: int, threads: int, count_each: int = INSTANCE_FRAMES
+    ) -> float:
+        """Start ``count`` copies of the application together; their total frames
+        per second."""
+        workers = [
+            subprocess.Popen(
+                [sys.executable, __file__, "--instance", model_path, device,
+                 str(threads), str(count_each)],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            )
+            for _ in range(count)
+        ]
         for worker in workers:
             worker.stdout.readline()  # "ready": compiled and warmed up
         start = time.perf_counter()
@@ -247,7 +280,8 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
     one_fps = run_instances(1, threads=cores)
     two_fps = run_instances(2, threads=max(1, cores // 2))
     print(f"one instance with {cores} threads: {one_fps:.1f} frames/s; "
-          f"two instances with {max(1, cores // 2)} each: {two_fps:.1f} frames/s in total")
+          f"two instances with {max(1, cores // 2)} each: "
+          f"{two_fps:.1f} frames/s in total")
     # --8<-- [end:multi-instance]
     result.update(one_instance_fps=one_fps, two_instances_fps=two_fps, cores=cores)
     # How much one configuration's rounds differed: the noise any comparison must exceed.
