@@ -214,11 +214,13 @@ def store(path: Path, machine: dict, page: str, entry: dict) -> Path:
 
 
 def is_this_machine(machine: dict) -> bool:
-    """Whether a results file's machine is the one running this: the same id and the same
-    instruction sets (two CPUs sold under one name, e.g. two AMD EPYC generations, share an id)."""
-    from perfguide.environment import isa_flags, machine_id
+    """Whether a results file's machine is the one running this: the same CPU model, core count
+    and instruction sets, whatever id it was given (two CPUs sold under one name, e.g. two AMD
+    EPYC generations, share a default id but not their instruction sets)."""
+    from perfguide.environment import cores, cpu_model, isa_flags
 
-    return machine.get("id") == machine_id() and list(machine.get("isa") or []) == isa_flags()
+    return (machine.get("cpu_model") == cpu_model() and machine.get("cores_logical") == cores()[1]
+            and list(machine.get("isa") or []) == isa_flags())
 
 
 def stale_entries(here_only: bool = False) -> list[tuple[str, str, str]]:

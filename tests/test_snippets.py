@@ -71,9 +71,10 @@ def test_stale_page_results_are_found(tmp_path: Path, monkeypatch: pytest.Monkey
     monkeypatch.setattr(pages, "pages_dir", lambda: tmp_path)
     assert [(m, p) for m, p, _ in pages.stale_entries()] == [("m1", page), ("m1", "guide/gone")]
     assert pages.stale_entries(here_only=True) == []  # m1 is not this machine
-    from perfguide.environment import isa_flags, machine_id
+    from perfguide.environment import cores, cpu_model, isa_flags
 
-    doc["machine"] = {"id": machine_id(), "isa": isa_flags()}
+    doc["machine"] = {"id": "any-name", "cpu_model": cpu_model(), "cores_logical": cores()[1],
+                      "isa": isa_flags()}
     (tmp_path / "m1.json").write_text(json.dumps(doc))
     assert len(pages.stale_entries(here_only=True)) == 2
     entry["code_sha256"] = pages.code_sha256(page)
