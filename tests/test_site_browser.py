@@ -155,6 +155,7 @@ def test_no_table_or_code_scrolls_sideways_at_1400px_and_tables_stack_on_a_phone
                 if "/tutorials/" in url and url.rstrip("/") != base + "tutorials":
                     continue  # notebooks: their output cells are Jupyter's layout, not ours
                 page.goto(url, wait_until="networkidle")
+                page.wait_for_selector("body[data-tables-stacked]", state="attached", timeout=15000)
                 problems += [f"{width}px {url}: {p}" for p in page.evaluate(check)]
             page.close()
         browser.close()

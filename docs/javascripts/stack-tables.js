@@ -15,10 +15,10 @@
       });
       table.classList.add("stacked");
     });
+    document.body.setAttribute("data-tables-stacked", "");
   }
-  if (typeof document$ !== "undefined") {
-    document$.subscribe(stack);
-  } else {
-    document.addEventListener("DOMContentLoaded", stack);
-  }
+  // The script loads at the end of the page, after its tables; Material's document$ also runs
+  // it again after an instant page load.
+  stack();
+  if (typeof document$ !== "undefined") document$.subscribe(stack);
 })();
