@@ -131,9 +131,9 @@ _STACKED = """() => {
   const bad = [];
   document.querySelectorAll('.tabbed-block').forEach(e => { e.style.display = 'block'; });
   document.querySelectorAll('.md-typeset table').forEach(t => {
-    if (t.querySelectorAll('thead th').length >= 4 && !t.classList.contains('stacked')) {
+    if (t.querySelectorAll('thead th').length >= 4 && !t.hasAttribute('data-stacked')) {
       bad.push('not stacked: ' + t.textContent.trim().slice(0, 50));
-    } else if (t.classList.contains('stacked') && t.scrollWidth > window.innerWidth) {
+    } else if (t.hasAttribute('data-stacked') && t.scrollWidth > window.innerWidth) {
       bad.push(`stacked but ${t.scrollWidth}px wide: ` + t.textContent.trim().slice(0, 50));
     }
   });

@@ -3,7 +3,7 @@
 // including Material's instant loads; reads nothing but the page itself.
 (function () {
   function stack() {
-    document.querySelectorAll(".md-typeset table:not(.stacked)").forEach(function (table) {
+    document.querySelectorAll(".md-typeset table:not([data-stacked])").forEach(function (table) {
       var headers = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
         return th.textContent.trim();
       });
@@ -13,7 +13,7 @@
           if (headers[i]) cell.setAttribute("data-label", headers[i]);
         });
       });
-      table.classList.add("stacked");
+      table.setAttribute("data-stacked", "");
     });
     document.body.setAttribute("data-tables-stacked", "");
   }

@@ -91,16 +91,6 @@ class Entry:
             raise RenderError(f"{self.page}: {key!r} of {self.machine.id} is not a number")
         return float(value)
 
-    @property
-    def stale_marker(self) -> str:
-        commit = str(self.machine.info.get("git_commit") or "unknown commit")[:7]
-        date = str(self.data.get("date") or self.machine.info.get("date") or "an unknown date")[:10]
-        return (f'!!! warning "Measured with an older version of this page\'s code"\n'
-                f"    These figures of **{self.machine.id}** came from `snippets/{self.page}.py` as it "
-                f"was at commit `{commit}`, on {date}. They are shown as measured but no longer check "
-                f"the prose; `python scripts/pages.py regenerate {self.page}` on that machine "
-                f"refreshes them.\n")
-
 
 @dataclass
 class Build:

@@ -115,7 +115,7 @@ def _region(args: list[str], lines: list[str], indent: str) -> str:
             if page != "benchmarks":
                 entry = data.entries(page)[0]
                 if entry.stale:
-                    body = entry.stale_marker + "\n" + body
+                    body = fmt.stale_marker(entry) + "\n" + body
         parts.append((machine, body))
     return fmt.indent(fmt.tabs(parts), indent)
 

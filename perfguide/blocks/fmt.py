@@ -20,10 +20,14 @@ def text(value: object) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(" ".join(str(value).split()), quote=False))
 
 
+def title(value: object) -> str:
+    """A string from a results file inside a quoted title (a tab's label, an admonition's)."""
+    return text(value).replace('"', "&quot;")
+
+
 def code(value: object) -> str:
     """A string from a results file as inline code."""
-    body = html.escape(" ".join(str(value).split()).replace("`", "'"), quote=True)
-    return f"<code>{body}</code>"
+    return f"<code>{text(value)}</code>"  # Markdown still runs inside inline HTML: escape it
 
 
 def num(value: float | None, digits: int = 1) -> str:
@@ -49,9 +53,8 @@ def tabs(parts: list[tuple[data.Machine, str]]) -> str:
     """One linked content tab per machine (the label is the same on every page)."""
     out = []
     for i, (machine, body) in enumerate(parts):
-        label = machine.label.replace('"', "'")
         opener = "===!" if i == 0 else "==="  # "!": a new tab set, never merged with the one before
-        out.append(f'{opener} "{html.escape(label, quote=False)}"\n\n{indent(body.rstrip())}\n')
+        out.append(f'{opener} "{title(machine.label)}"\n\n{indent(body.rstrip())}\n')
     return "\n".join(out) + "\n"
 
 
@@ -63,10 +66,22 @@ def per_machine(items: Iterable[tuple[data.Machine, object]], render: Callable[.
     return tabs(parts)
 
 
+def stale_marker(entry: data.Entry) -> str:
+    """The warning above a page result from an older version of its snippet's code."""
+    info = entry.machine.info
+    commit = code(str(info.get("git_commit") or "unknown commit")[:7])
+    date = text(str(entry.data.get("date") or info.get("date") or "an unknown date")[:10])
+    return (f'!!! warning "Measured with an older version of this page\'s code"\n'
+            f"    These figures of **{text(entry.machine.id)}** came from `snippets/{entry.page}.py` "
+            f"as it was at commit {commit}, on {date}. They are shown as measured but no longer "
+            f"check the prose; `python scripts/pages.py regenerate {entry.page}` on that machine "
+            f"refreshes them.\n")
+
+
 def page_tabs(page: str, render: Callable[[data.Entry], str]) -> str:
     """A page-result block: one tab per machine (with the stale marker where it applies)."""
     def body(entry: data.Entry) -> str:
-        marker = entry.stale_marker + "\n" if entry.stale and data.current() is None else ""
+        marker = stale_marker(entry) + "\n" if entry.stale and data.current() is None else ""
         return marker + render(entry)
 
     return per_machine(((e.machine, e) for e in data.entries(page)), body)

@@ -63,7 +63,7 @@ def page_output(page: str) -> str:
                  f"{entry.data.get('device')}, {entry.data.get('model')}, OpenVINO "
                  f"{str(m.get('openvino', '?')).split('-')[0]}, "
                  f"{str(entry.data.get('date', m.get('date', '')))[:10]})")
-        title = title.replace('"', "'").replace("<", "‹").replace(">", "›")
+        title = fmt.title(title)
         lines = str(entry.data.get("output", "")).rstrip().splitlines() or ["(printed nothing)"]
         fence = "`" * max(3, 1 + max((len(t) - len(t.lstrip("`")) for t in lines), default=0))
         body = "\n".join("    " + line for line in lines)
