@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -50,14 +51,27 @@ def run_script(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
     )
 
 
+def build_site(site: Path, extra: dict[Path, dict] | None = None) -> subprocess.CompletedProcess:
+    """``mkdocs build --strict`` into ``site``, with ``extra`` results files (path -> document)
+    written into the repository for the build only (never committed: a reader's files)."""
+    extra = extra or {}
+    for path, doc in extra.items():
+        path.write_text(json.dumps(doc))
+    try:
+        return subprocess.run(
+            [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
+            cwd=REPO, capture_output=True, text=True, timeout=600,
+            env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},  # Material's banner, not a build warning
+        )
+    finally:
+        for path in extra:
+            path.unlink(missing_ok=True)
+
+
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """``mkdocs build --strict`` into a temporary folder: (site folder, build log)."""
     site = tmp_path_factory.mktemp("site")
-    done = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
-        cwd=REPO, capture_output=True, text=True, timeout=600,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},  # Material's banner, not a build warning
-    )
+    done = build_site(site)
     assert done.returncode == 0, f"mkdocs build --strict failed:\n{done.stdout}\n{done.stderr}"
     return site, done.stdout + done.stderr

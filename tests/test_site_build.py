@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import REPO
+from conftest import REPO, build_site
 
 
 def test_strict_build_has_no_warnings(built_site: tuple[Path, str]) -> None:
@@ -57,16 +54,8 @@ def site_with_a_readers_machine(tmp_path_factory: pytest.TempPathFactory):
     tensors = doc["pages"]["guide/tensors"]["observed"]
     tensors["tensor_shared_us"] = tensors["tensor_copy_us"] * 10  # "wrapping is cheaper" fails
     doc["pages"]["guide/hints"]["code_sha256"] = "0" * 64  # measured with an older snippet
-    path = REPO / "results" / "pages" / f"{READER}.json"
-    path.write_text(json.dumps(doc))
-    try:
-        site = tmp_path_factory.mktemp("reader-site")
-        done = subprocess.run(
-            [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
-            cwd=REPO, capture_output=True, text=True, timeout=600,
-            env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
-    finally:
-        path.unlink()
+    site = tmp_path_factory.mktemp("reader-site")
+    done = build_site(site, {REPO / "results" / "pages" / f"{READER}.json": doc})
     assert done.returncode == 0, f"a reader's machine broke the build:\n{done.stdout}\n{done.stderr}"
     return site, done.stdout + done.stderr
 

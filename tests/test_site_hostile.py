@@ -7,14 +7,11 @@ markup, and headless Chromium opens every page with no dialog and no injected el
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, build_site
 
 PAYLOAD = '<img src=x onerror="alert(1)"><script>alert(2)</script>**b**[l](javascript:alert(3))$x$'
 HOSTILE = "zz-hostile-machine"
@@ -55,18 +52,8 @@ def hostile_files() -> dict[Path, dict]:
 
 @pytest.fixture(scope="module")
 def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    files = hostile_files()
-    for path, doc in files.items():
-        path.write_text(json.dumps(doc))
-    try:
-        site = tmp_path_factory.mktemp("hostile-site")
-        done = subprocess.run(
-            [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
-            cwd=REPO, capture_output=True, text=True, timeout=600,
-            env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
-    finally:
-        for path in files:
-            path.unlink()
+    site = tmp_path_factory.mktemp("hostile-site")
+    done = build_site(site, hostile_files())
     assert done.returncode == 0, f"a hostile file broke the build:\n{done.stdout}\n{done.stderr}"
     return site
 
