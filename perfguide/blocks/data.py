@@ -100,6 +100,7 @@ class Build:
     audit: bool = False  # an audit evaluates the prose only: table blocks render nothing
     notes: list[Note] = field(default_factory=list)
     page: str = ""  # the docs page being rendered
+    entries: dict[str, list[Entry]] = field(default_factory=dict)  # page -> its results, made once
 
 
 _build: Build | None = None
@@ -122,8 +123,8 @@ def _git_committed(paths: list[Path]) -> set[Path] | None:
     changed = git("status", "--porcelain", "-z", "--untracked-files=all", "--", "results")
     if tracked is None or changed is None:
         return None
-    dirty = {line[3:] for line in changed if len(line) > 3}
-    return {p for p in paths if _rel(p) in set(tracked) - dirty}
+    clean = set(tracked) - {line[3:] for line in changed if len(line) > 3}
+    return {p for p in paths if _rel(p) in clean}
 
 
 def _rel(path: Path) -> str:
@@ -188,9 +189,11 @@ def entries(page: str) -> list[Entry]:
     """Every machine's result of ``page`` — only the selected machine's inside a region."""
     from perfguide import pages
 
-    chosen = current()
-    found = [Entry(m, page, doc["pages"][page], not pages.is_fresh(page, doc["pages"][page]))
-             for m, doc in build().pages if page in doc["pages"]]
+    chosen, this = current(), build()
+    if page not in this.entries:  # once per build: freshness hashes the snippet's code
+        this.entries[page] = [Entry(m, page, doc["pages"][page], not pages.is_fresh(page, doc["pages"][page]))
+                              for m, doc in this.pages if page in doc["pages"]]
+    found = this.entries[page]
     if chosen is not None:
         found = [e for e in found if e.machine.id == chosen.id]
     if not found and chosen is None:
