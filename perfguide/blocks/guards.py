@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from perfguide.blocks import RenderError, data, fmt
 
@@ -21,8 +22,12 @@ PRECISION_PAGE = "guide/precision"
 RELATIONS: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt, ">": operator.gt, "<=": operator.le, ">=": operator.ge}
 
-# (holds, what did not hold) — or None when the guard has nothing to judge (a stale result).
-Verdict = tuple[bool, str] | None
+
+@dataclass(frozen=True)
+class Verdict:
+    holds: bool
+    failure: str  # what did not hold, for the note or the build error
+    stale: bool = False  # judged on a stale result: it chooses prose but guards nothing
 
 
 def _machine(block: str) -> data.Machine:
@@ -33,18 +38,25 @@ def _machine(block: str) -> data.Machine:
     return machine
 
 
+def _judge(page: str, block: str, what: str, check: Callable[[data.Entry], tuple[bool, str]]) -> Verdict:
+    """``check`` on the selected machine's result of ``page`` (a reader's machine may lack it)."""
+    _machine(block)
+    entry = data.entry(page, block)
+    if entry is None:
+        return Verdict(False, f"no results for {page} to check {what}")
+    return Verdict(*check(entry), stale=entry.stale)
+
+
 def claim(page: str, left: str, relation: str, right: str) -> Verdict:
     """``left relation right`` on the selected machine's results of ``page``."""
     if relation not in RELATIONS:
         raise RenderError(f"claim relation must be one of {', '.join(RELATIONS)}, not {relation!r}")
-    _machine("claim")
-    entry = data.entry(page, "claim")
-    if entry is None:
-        return False, f"no results for {page} to check {left} {relation} {right}"
-    if entry.stale:
-        return None
-    a, b = entry.number(left), entry.number(right)
-    return RELATIONS[relation](a, b), f"{left} {relation} {right} does not hold ({a:.4g} vs {b:.4g})"
+
+    def check(entry: data.Entry) -> tuple[bool, str]:
+        a, b = entry.number(left), entry.number(right)
+        return RELATIONS[relation](a, b), f"{left} {relation} {right} does not hold ({a:.4g} vs {b:.4g})"
+
+    return _judge(page, "claim", f"{left} {relation} {right}", check)
 
 
 def features(machine: data.Machine) -> list[str]:
@@ -62,26 +74,23 @@ def has(feature: str) -> Verdict:
     substring: ``amx`` matches ``amx_bf16``)."""
     machine = _machine("has")
     found = [f for f in features(machine) if feature.lower() in f]
-    return bool(found), f"it has no {feature!r} in its ISA flags or the CPU's capabilities"
+    return Verdict(bool(found), f"it has no {feature!r} in its ISA flags or the CPU's capabilities")
 
 
 def lacks(feature: str) -> Verdict:
     machine = _machine("lacks")
     found = [f for f in features(machine) if feature.lower() in f]
-    return not found, f"it has {feature!r}: {', '.join(found)}"
+    return Verdict(not found, f"it has {feature!r}: {', '.join(found)}")
 
 
 def same_runs_in(first: str, second: str) -> Verdict:
     """Asked for ``first`` and for ``second``, the precision page's model ran in the same one."""
-    _machine("same-runs-in")
-    entry = data.entry(PRECISION_PAGE, "same-runs-in")
-    if entry is None:
-        return False, f"no results for {PRECISION_PAGE} to compare {first} and {second}"
-    if entry.stale:
-        return None
-    runs_in = entry.value("runs_in")
-    a, b = runs_in.get(first), runs_in.get(second)
-    return a == b, f"{first} and {second} ran in different precisions ({a} vs {b})"
+    def check(entry: data.Entry) -> tuple[bool, str]:
+        runs_in = entry.value("runs_in")
+        a, b = runs_in.get(first), runs_in.get(second)
+        return a == b, f"{first} and {second} ran in different precisions ({a} vs {b})"
+
+    return _judge(PRECISION_PAGE, "same-runs-in", f"{first} against {second}", check)
 
 
 GUARDS: dict[str, Callable[..., Verdict]] = {
@@ -102,23 +111,14 @@ def evaluate(name: str, *args: str) -> Verdict:
 def holds(name: str, *args: str) -> bool:
     """For ``{{ if … }}``: whether the guard holds on the selected machine (a stale result's
     data still chooses the prose; it is marked stale where it is shown)."""
-    verdict = evaluate(name, *args)
-    if verdict is None:  # stale: evaluate on its data all the same
-        entry = data.entry(args[0] if name == "claim" else PRECISION_PAGE, name)
-        if entry is not None and name == "claim":
-            return RELATIONS[args[2]](entry.number(args[1]), entry.number(args[3]))
-        if entry is not None:
-            runs_in = entry.value("runs_in")
-            return runs_in.get(args[0]) == runs_in.get(args[1])
-        return False
-    return verdict[0]
+    return evaluate(name, *args).holds
 
 
 def _render(name: str, *args: str) -> str:
     verdict = evaluate(name, *args)
-    if verdict is None or verdict[0]:
+    if verdict.holds or verdict.stale:
         return ""
-    return fmt.note(data.current(), verdict[1])
+    return fmt.note(data.current(), verdict.failure)
 
 
 def claim_block(page: str, left: str, relation: str, right: str) -> str:
