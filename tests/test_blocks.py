@@ -158,12 +158,20 @@ def test_strings_from_a_results_file_are_escaped() -> None:
     assert "<script" not in fmt.code("<script>")
 
 
-def test_committed_means_tracked_by_git_and_unchanged(tmp_path: Path) -> None:
+def test_committed_means_tracked_by_git_and_unchanged() -> None:
+    import subprocess
+
     from perfguide.results import REPO_ROOT
 
     tracked = REPO_ROOT / "results" / "amd-epyc-2c-linux.json"
-    untracked = REPO_ROOT / "results" / "no-such-machine.json"
-    found = data._git_committed([tracked, untracked])
+    probe = REPO_ROOT / "results" / "zz-untracked-probe.json"
+    probe.write_text("{}")
+    try:
+        found = data._git_committed([tracked, probe])
+    finally:
+        probe.unlink()
     if found is None:
         pytest.skip("not a git checkout: every results file counts as committed")
-    assert untracked not in found
+    assert probe not in found  # it exists, but git does not track it: a reader's file
+    unchanged = subprocess.run(["git", "-C", str(REPO_ROOT), "diff", "--quiet", "HEAD", "--", str(tracked)])
+    assert (tracked in found) == (unchanged.returncode == 0)

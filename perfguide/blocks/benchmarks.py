@@ -108,9 +108,9 @@ def properties(record: dict) -> str:
     if cfg.get("threads"):
         lines.append(f'"INFERENCE_NUM_THREADS": {int(cfg["threads"])},')
     if cfg.get("precision"):
-        lines.append(f'"INFERENCE_PRECISION_HINT": "{fmt.text(cfg["precision"])}",')
+        lines.append(f'"INFERENCE_PRECISION_HINT": "{fmt.literal(cfg["precision"])}",')
     body = "".join(f"\n    {line}" for line in lines)
-    call = f'compiled = core.compile_model(model, "{fmt.text(record["device"])}", {{{body}\n}})'
+    call = f'compiled = core.compile_model(model, "{fmt.literal(record["device"])}", {{{body}\n}})'
     notes = []
     if (cfg.get("batch") or 1) > 1:
         notes.append(f"# first: model.reshape with a batch of {int(cfg['batch'])}")

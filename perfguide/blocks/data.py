@@ -85,6 +85,14 @@ class Entry:
             raise RenderError(f"{self.page}: the page results of {self.machine.id} have no value "
                               f"{key!r}: regenerate the page") from None
 
+    def filled(self, key: str, kind: type = list):
+        """An observed table or mapping that must not be empty (a build error names it)."""
+        value = self.value(key)
+        if not value or not isinstance(value, kind):
+            raise RenderError(f"{self.page}: the page results of {self.machine.id} have no {key!r} "
+                              f"(a non-empty {kind.__name__}): regenerate the page")
+        return value
+
     def number(self, key: str) -> float:
         value = self.value(key)
         if not isinstance(value, int | float):  # a bool counts as 0 or 1

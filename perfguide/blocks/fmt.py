@@ -30,6 +30,12 @@ def code(value: object) -> str:
     return f"<code>{text(value)}</code>"  # Markdown still runs inside inline HTML: escape it
 
 
+def literal(value: object) -> str:
+    """A string from a results file inside generated code (a fenced block or a Python string):
+    one line, no backtick or quote that could end the fence or the string."""
+    return " ".join(str(value).split()).replace("`", "'").replace('"', "'").replace("\\", "/")
+
+
 def num(value: float | None, digits: int = 1) -> str:
     if value is None:
         return "–"

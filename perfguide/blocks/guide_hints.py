@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from perfguide.blocks import RenderError, data, fmt
+from perfguide.blocks import data, fmt
 
 PAGE = "guide/hints"
 
@@ -10,9 +10,7 @@ PAGE = "guide/hints"
 def table() -> str:
     """Per machine: streams, threads, precision and requests each configuration got."""
     def render(e: data.Entry) -> str:
-        rows = e.observed.get("table")
-        if not rows:
-            raise RenderError(f"{PAGE}: the page results of {e.machine.id} have no table")
+        rows = e.filled("table")
         return fmt.heading(e) + fmt.table(
             ["Configuration", "Streams", "Threads (all streams)", "Precision hint", "Heavy layers ran in",
              "Optimal requests", "Runs on"],

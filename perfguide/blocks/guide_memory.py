@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from perfguide.blocks import RenderError, data, fmt
+from perfguide.blocks import data, fmt
 
 PAGE = "guide/memory"
 
@@ -10,9 +10,7 @@ PAGE = "guide/memory"
 def table() -> str:
     """Per machine: resident memory added by each streams × requests configuration."""
     def render(e: data.Entry) -> str:
-        rows = e.observed.get("table")
-        if not rows:
-            raise RenderError(f"{PAGE}: the page results of {e.machine.id} have no table")
+        rows = e.filled("table")
         return fmt.heading(e, ", each in a fresh process") + fmt.table(
             ["Streams", "Requests", "Resident memory added, MiB", "by compile_model", "by inference",
              "Peak, MiB"],

@@ -3,22 +3,15 @@ and what each copy costs on its own."""
 
 from __future__ import annotations
 
-from perfguide.blocks import RenderError, data, fmt
+from perfguide.blocks import data, fmt
 
 PAGE = "guide/tensors"
-
-
-def _dict(e: data.Entry, key: str) -> dict:
-    value = e.observed.get(key)
-    if not value or not isinstance(value, dict):
-        raise RenderError(f"{PAGE}: the page results of {e.machine.id} have no {key!r}")
-    return value
 
 
 def ways() -> str:
     """Median time per frame of each way, against the default infer(frame)."""
     def render(e: data.Entry) -> str:
-        found = _dict(e, "ways")
+        found = e.filled("ways", dict)
         base = found.get("infer(frame)")
         rows = [[fmt.code(name), f"{ms:.2f}", f"{ms / base:.2f}" if base else "–"]
                 for name, ms in found.items()]
@@ -30,7 +23,7 @@ def ways() -> str:
 def copies() -> str:
     """Median cost of each copy or conversion on its own, in microseconds."""
     def render(e: data.Entry) -> str:
-        costs = _dict(e, "copy_costs_us")
+        costs = e.filled("copy_costs_us", dict)
         sizes = f" (input {e.number('input_mib'):.1f} MiB, output {e.number('output_mib'):.1f} MiB)"
         rows = [[fmt.code(name.replace("  (copy)", "")), f"{us:,.0f}"] for name, us in costs.items()]
         return fmt.heading(e, sizes) + fmt.table(["Operation, once per frame", "µs (median)"], rows)

@@ -3,17 +3,14 @@ and as a latency–throughput chart."""
 
 from __future__ import annotations
 
-from perfguide.blocks import RenderError, data, fmt
+from perfguide.blocks import data, fmt
 from perfguide.blocks.charts import inline_svg, pyplot
 
 PAGE = "guide/throughput"
 
 
 def _sweeps(e: data.Entry) -> tuple[list[dict], list[dict]]:
-    streams, batches = e.value("streams_sweep"), e.value("batch_sweep")
-    if not streams:
-        raise RenderError(f"{PAGE}: the streams sweep of {e.machine.id} is empty")
-    return streams, batches
+    return e.filled("streams_sweep"), e.value("batch_sweep")
 
 
 def table() -> str:
