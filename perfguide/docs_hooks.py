@@ -26,6 +26,10 @@ log = logging.getLogger("mkdocs.hooks.perfguide")
 
 def on_pre_build(config) -> None:
     data.reset()  # results files are read once per build (and again on each rebuild of `serve`)
+    try:
+        data.build()  # a results file that is refused fails the build with its one-line reason
+    except RenderError as exc:
+        raise PluginError(str(exc)) from exc
 
 
 def on_page_markdown(markdown: str, page, config, files) -> str:

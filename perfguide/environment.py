@@ -14,7 +14,7 @@ import re
 from functools import cache
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from perfguide import REPO_ROOT
 
 # CPU flags worth recording: the ones that decide which kernels OpenVINO's CPU plugin can use.
 ISA_FLAGS = (
@@ -24,28 +24,21 @@ ISA_FLAGS = (
 )  # fmt: skip
 
 
-def _cpuinfo() -> dict[str, str]:
-    """The first processor's fields from /proc/cpuinfo (empty off Linux)."""
-    fields: dict[str, str] = {}
+@cache
+def _cpuinfo() -> dict:
+    """What py-cpuinfo reads of this CPU (on Linux: /proc/cpuinfo); empty if it cannot."""
     try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return fields
-    for line in text.splitlines():
-        if not line.strip():
-            if fields:
-                break
-            continue
-        key, _, value = line.partition(":")
-        fields.setdefault(key.strip(), value.strip())
-    return fields
+        import cpuinfo
+
+        return cpuinfo.get_cpu_info()
+    except Exception:  # noqa: BLE001 - an unknown platform: the fallbacks below
+        return {}
 
 
 @cache
 def cpu_model() -> str:
     """The CPU's marketing name, e.g. 'AMD EPYC' or 'Intel(R) Xeon(R) Platinum 8480+'."""
-    info = _cpuinfo()
-    name = info.get("model name") or info.get("Model") or platform.processor()
+    name = _cpuinfo().get("brand_raw") or platform.processor()
     if not name:
         try:
             import openvino as ov
@@ -58,8 +51,13 @@ def cpu_model() -> str:
 
 def isa_flags() -> list[str]:
     """The instruction-set extensions of ISA_FLAGS this CPU reports, in that order."""
-    flags = set((_cpuinfo().get("flags") or _cpuinfo().get("Features") or "").split())
+    flags = set(_cpuinfo().get("flags") or [])
     return [f for f in ISA_FLAGS if f in flags]
+
+
+def cpu_facts() -> dict:
+    """What tells two CPUs apart: model name, logical cores, instruction sets."""
+    return {"cpu_model": cpu_model(), "cores_logical": cores()[1], "isa": isa_flags()}
 
 
 def cores() -> tuple[int, int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Callable
 
@@ -20,11 +21,23 @@ def run_cli(main: Callable[[list[str] | None], int | None], argv: list[str] | No
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (perfguide.interrupt): 128 + signal
+        print(f"interrupted ({exc})" if str(exc) else "interrupted", file=sys.stderr)
+        return getattr(exc, "exit_code", 130)
     except BrokenPipeError:  # output piped into a reader that stopped early (e.g. `| head`)
         import os
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
         return 0
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse whose errors are one line on stderr and exit code 2 (via run_cli), for every
+    command line of the project; subcommands get the same (``add_subparsers`` passes it on)."""
+
+    def error(self, message: str):  # noqa: D401 - argparse's signature
+        raise UsageError(f"{self.prog}: {message}")
+
+    def add_subparsers(self, **kwargs):
+        kwargs.setdefault("parser_class", Parser)
+        return super().add_subparsers(**kwargs)

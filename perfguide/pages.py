@@ -18,16 +18,16 @@ from functools import cache
 from pathlib import Path
 from types import ModuleType
 
-from perfguide import results
+from perfguide import REPO_ROOT, results
 from perfguide.errors import UsageError
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 SNIPPETS = REPO_ROOT / "snippets"
 SCHEMA_VERSION = 1
 
 
-def pages_dir() -> Path:
-    return results.results_dir() / "pages"
+def pages_dir(results_dir: str | Path | None = None) -> Path:
+    """Where page results files live: ``<results>/pages`` (default: the repository's)."""
+    return Path(results_dir or results.results_dir()) / "pages"
 
 
 def snippet_pages() -> list[str]:
@@ -166,61 +166,113 @@ def new_document(machine: dict) -> dict:
     return {"schema_version": SCHEMA_VERSION, "machine": machine, "pages": {}}
 
 
-def validate(doc: object, path: Path) -> dict:
-    """A light structural check; a bad file is named with the reason."""
-    problem = None
-    if not isinstance(doc, dict) or doc.get("schema_version") != SCHEMA_VERSION:
-        problem = f"schema_version must be {SCHEMA_VERSION}"
-    elif not isinstance(doc.get("machine"), dict) or "id" not in doc["machine"]:
-        problem = "missing machine block"
-    elif not isinstance(doc.get("pages"), dict):
-        problem = "missing pages"
-    else:
-        for page, entry in doc["pages"].items():
-            if not {"device", "model", "observed", "output"} <= set(entry):
-                problem = f"page {page!r} lacks device/model/observed/output"
-    if problem:
-        raise UsageError(f"{path}: invalid page results file: {problem}")
+KIND = "page results file"
+SCHEMA_NAME = "pages_schema.json"
+# The largest page results file read: the committed ones are under 50 KiB (every page, one CPU).
+SIZE_LIMIT = 4 * 1024 * 1024
+OBSERVED_DEPTH = 10  # how deeply a snippet's returned value may nest (the committed ones: 6)
+OBSERVED_STRING = 4096  # the longest string (or key) in it (the committed ones: under 100)
+
+
+def _observed_problem(value: object, where: tuple, depth: int = 0) -> tuple[tuple, str] | None:
+    """(where, why) of the first thing in an observed value beyond the bounds, or None."""
+    if isinstance(value, str) and len(value) > OBSERVED_STRING:
+        return where, f"a string of {len(value)} characters, over {OBSERVED_STRING}"
+    if isinstance(value, dict | list):
+        if depth >= OBSERVED_DEPTH:
+            return where, f"nested deeper than {OBSERVED_DEPTH} levels"
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, inner in items:
+            if isinstance(key, str) and len(key) > OBSERVED_STRING:
+                return where, f"a key of {len(key)} characters, over {OBSERVED_STRING}"
+            found = _observed_problem(inner, (*where, key), depth + 1)
+            if found:
+                return found
+    return None
+
+
+def validate(doc: object, path: Path | str = "<page results>") -> dict:
+    """Check ``doc`` against pages_schema.json (its machine block is the benchmark files'), the
+    bounds of each ``observed`` value, and that no string holds an absolute local path; return
+    it. A bad file is a one-line UsageError naming it, where in it, and why."""
+    results.check_schema(doc, path, name=SCHEMA_NAME, kind=KIND)
+    for page, entry in doc["pages"].items():
+        found = _observed_problem(entry["observed"], ("pages", page, "observed"))
+        if found:
+            raise results.invalid(path, results.field_path(found[0]), found[1], KIND)
+    results.check_portable(doc, path, KIND)
     return doc
 
 
-def load(path: Path) -> dict:
-    try:
-        return validate(json.loads(path.read_text(encoding="utf-8")), path)
-    except json.JSONDecodeError as exc:
-        raise UsageError(f"{path}: not valid JSON: {exc.msg} at line {exc.lineno}") from None
+def check_name(doc: dict, path: Path | str) -> None:
+    """Refuse a page results file not named ``<machine id>.json``."""
+    name, want = Path(path).name, f"{doc['machine']['id']}.json"
+    if name != want:
+        raise results.invalid(path, "machine.id", f"the page results of machine {doc['machine']['id']!r} "
+                              f"are named {want}, not {name}", KIND)
 
 
-def load_all() -> list[dict]:
-    base = pages_dir()
-    return [load(p) for p in sorted(base.glob("*.json"))] if base.is_dir() else []
+def load(path: Path | str, *, check_file_name: bool = True) -> dict:
+    """Read and validate one page results file (see :func:`perfguide.results.read_json`)."""
+    doc = validate(results.read_json(path, kind=KIND, limit=SIZE_LIMIT), path)
+    if check_file_name:
+        check_name(doc, path)
+    return doc
+
+
+def check_each(paths) -> results.Checked:
+    """(path, document or None, refusal or None) of each page results file: validated, no two
+    of one machine in a folder, each named by its machine id (see :func:`results.check_set`)."""
+    return results.check_set(paths, load, lambda d: d["machine"]["id"],
+                             lambda d: f"the page results of machine {d['machine']['id']!r}",
+                             check_name, KIND)
+
+
+def load_each(paths) -> list[tuple[Path, dict]]:
+    """(path, document) of each page results file, or the first refusal raised."""
+    return results.loaded_or_raise(check_each(paths))
+
+
+def files_in(directory: Path | str | None = None) -> list[Path]:
+    """The page results files of a folder (default results/pages/; a lock file is none)."""
+    base = Path(directory) if directory is not None else pages_dir()
+    return sorted(base.glob("*.json")) if base.is_dir() else []
+
+
+def load_all(directory: Path | str | None = None) -> list[dict]:
+    return [doc for _, doc in load_each(files_in(directory))]
 
 
 def save(doc: dict, path: Path) -> Path:
+    """Validate ``doc`` (its file name included) and write it to ``path`` atomically."""
     validate(doc, path)
+    check_name(doc, path)
     return results.write_atomic(json.dumps(doc, indent=1, allow_nan=False) + "\n", path)
 
 
-def store(path: Path, machine: dict, page: str, entry: dict) -> Path:
-    """Put one page's entry into the machine's file: read, update, replace atomically, under a
-    lock so that two runs at once (two pages regenerated in parallel) lose nothing."""
+def store(path: Path, machine: dict, entries: dict[str, dict]) -> Path:
+    """Put pages' entries into the machine's file: read, update, replace atomically, under a
+    lock so that two runs at once (two pages regenerated in parallel) lose nothing. No local
+    path of this machine goes into the file (see perfguide.paths)."""
+    from perfguide.paths import portable_doc
+
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path.with_suffix(".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         doc = load(path) if path.exists() else new_document(machine)
         doc["machine"] = machine
-        doc["pages"][page] = entry
-        return save(doc, path)
+        doc["pages"].update(entries)
+        return save(portable_doc(doc), path)
 
 
 def is_this_machine(machine: dict) -> bool:
     """Whether a results file's machine is the one running this: the same CPU model, core count
     and instruction sets, whatever id it was given (two CPUs sold under one name, e.g. two AMD
     EPYC generations, share a default id but not their instruction sets)."""
-    from perfguide.environment import cores, cpu_model, isa_flags
+    from perfguide.environment import cpu_facts
 
-    return (machine.get("cpu_model") == cpu_model() and machine.get("cores_logical") == cores()[1]
-            and list(machine.get("isa") or []) == isa_flags())
+    facts = cpu_facts()
+    return {key: machine.get(key) for key in facts} == facts
 
 
 def stale_entries(here_only: bool = False) -> list[tuple[str, str, str]]:

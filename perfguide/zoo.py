@@ -28,12 +28,12 @@ import openvino as ov
 from onnx import TensorProto, helper, numpy_helper
 from openvino.frontend import FrontEndManager
 
+from perfguide import REPO_ROOT
 from perfguide.errors import UsageError
 from perfguide.flops import count_macs, count_params
 
 OPSET = 17  # first opset with LayerNormalization
 ONNX_IR_VERSION = 8  # the IR version that goes with opset 17
-REPO_ROOT = Path(__file__).resolve().parents[1]
 # Symbolic dims of the recipes' inputs, and the values their published MACs are quoted at.
 REFERENCE_DIMS = {"batch": 1, "sequence": 128}
 

@@ -6,21 +6,12 @@ Every figure is taken by perfguide.bench; results files are written by perfguide
 
 from __future__ import annotations
 
+import argparse
+import json
 import sys
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))
-
-import argparse  # noqa: E402
-import json  # noqa: E402
-import math  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
-
-from perfguide.errors import UsageError, run_cli  # noqa: E402
+from perfguide.errors import Parser, UsageError, run_cli
 
 EPILOG = """\
 examples:
@@ -45,6 +36,9 @@ examples:
   python scripts/benchmark.py regenerate
   python scripts/benchmark.py regenerate --quick --models mobilenet
 
+  # a run that was stopped (Ctrl-C, a kill, a crash): continue it, measuring only what is missing
+  python scripts/benchmark.py regenerate --resume
+
   # how steady is this machine? (a minute of 1 s runs; kept in your results file)
   python scripts/benchmark.py regenerate --only steadiness
 
@@ -52,13 +46,6 @@ examples:
   python scripts/benchmark.py validate
   python scripts/benchmark.py export-csv results/amd-epyc-2c-linux.json -o results.csv
 """
-
-
-class Parser(argparse.ArgumentParser):
-    """argparse whose errors are one line on stderr and exit code 2 (via run_cli)."""
-
-    def error(self, message: str):  # noqa: D401 - argparse's signature
-        raise UsageError(f"{self.prog}: {message}")
 
 
 def _float(text: str) -> float:
@@ -108,13 +95,10 @@ def config_from(args) -> object:
     )  # fmt: skip
 
 
-def _check_run_args(args) -> None:
-    if not (math.isfinite(args.seconds) and args.seconds > 0):
-        raise UsageError(f"--seconds must be a positive number, not {args.seconds:g}")
-    if args.repeats < 1:
-        raise UsageError(f"--repeats must be at least 1, not {args.repeats}")
-    if args.min_count < 1:
-        raise UsageError(f"--min-count must be at least 1, not {args.min_count}")
+def timing_from(args):
+    from perfguide.bench import Timing
+
+    return Timing(args.seconds, args.repeats, args.min_count)
 
 
 def _check_output(path: str | None) -> None:
@@ -125,9 +109,10 @@ def _check_output(path: str | None) -> None:
 
 
 def _write_json(obj, path: str) -> None:
+    from perfguide.paths import portable_doc
     from perfguide.results import write_atomic
 
-    text = json.dumps(obj, indent=1, allow_nan=False) + "\n"
+    text = json.dumps(portable_doc(obj), indent=1, allow_nan=False) + "\n"
     if path == "-":
         sys.stdout.write(text)
     else:
@@ -148,9 +133,8 @@ def cmd_measure(args) -> int:
     from perfguide.results import validate_record
     from perfguide.zoo import resolve_model
 
-    _check_run_args(args)
+    timing_from(args)
     config = config_from(args).resolved(args.scenario)
-    bench.check_config(args.scenario, config, seconds=args.seconds, repeats=args.repeats)
     check_device(args.device)
     bench.check_precision(args.device, config.precision)
     _check_output(args.json)
@@ -174,14 +158,13 @@ def cmd_compare(args) -> int:
     from perfguide.devices import check_device
     from perfguide.zoo import resolve_model
 
-    _check_run_args(args)
+    timing_from(args)
     modes = bench.COMPARE_MODES if args.mode == "both" else (args.mode,)
     config = config_from(args)
     if args.mode == "single-stream" and config.requests not in (None, 1):
         raise UsageError("single-stream runs one request: drop --requests or use --mode offline")
     for mode in modes:
-        cfg = (config if mode == "offline" else _without_requests(config)).resolved(mode)
-        bench.check_config(mode, cfg, seconds=args.seconds, repeats=args.repeats)
+        (config if mode == "offline" else _without_requests(config)).resolved(mode)
     check_device(args.device)
     bench.check_precision(args.device, config.precision)
     bench.benchmark_app_path()
@@ -214,375 +197,15 @@ def _without_requests(config):
 # regenerate
 
 
-@dataclass
-class Point:
-    """One thing to measure in the matrix: ``run(context)`` returns records (or updates peak)."""
-
-    label: str
-    kind: str  # single-stream, offline, server, first-inference, benchmark-app, peak
-    run: Callable[[dict], list[dict]]
-    cost_s: float = 10.0
-
-
-KINDS = ("single-stream", "offline", "server", "first-inference", "benchmark-app", "peak", "steadiness")
-CNNS = ("yolov5n", "resnet50", "mobilenet")
-HEAVY_MODEL = "bert-base"  # the zoo's heaviest: its GFLOP/s is set against the MatMul peak
-SWEEP_MODELS = ("yolov5n", "resnet50")  # batch and streams sweeps: the models the docs chart
-QUICK_MODELS = ("mobilenet", "yolov5n")
-SERVER_LOAD = 0.5  # server scenario at this fraction of the offline capacity
-P99_FACTOR = 4.0  # max-rate bound: this many times the single-stream median latency
-# The benchmark_app check in a full regenerate: at least this many alternating pairs of at least
-# this many seconds each. The ratio it gives (best run against best run) is the one figure here
-# measured against another tool, and a shared machine's speed jumps between states that last tens
-# of seconds: more pairs, more chances for each tool to run while the machine is undisturbed.
-COMPARE_PAIRS, COMPARE_SECONDS = 8, 5.0
-# The steadiness probe: this model's single-stream latency in back-to-back 1 s runs, this long
-# (a quick run: 10 x --seconds, at most STEADY_QUICK_SECONDS).
-STEADY_MODEL, STEADY_SECONDS, STEADY_QUICK_SECONDS = "mobilenet", 60.0, 10.0
-
-
-def _pow2_upto(n: int) -> list[int]:
-    values, v = [], 1
-    while v < n:
-        values.append(v)
-        v *= 2
-    return sorted(set(values + [n]))
-
-
-def batch_blocker(model: str) -> str | None:
-    """Why ``model`` cannot run at a batch above 1 (its graph fixes the batch), or None."""
-    import openvino as ov
-
-    from perfguide import bench
-
-    try:
-        bench.read_model(model, ov.Core(), batch=2)
-    except UsageError as exc:
-        return str(exc)[:300]
-    return None
-
-
-def build_matrix(models: list[str], devices: list[str], *, quick: bool, seconds: float, repeats: int,
-                 min_count: int, auto_point: bool, kinds: set[str],
-                 skipped: list[str] | None = None) -> list[Point]:  # fmt: skip
-    """Every point of the docs' matrix (pruned for a 2-core machine; smaller with quick).
-
-    Points that cannot run here are left out with a reason appended to ``skipped``.
-    """
-    skipped = skipped if skipped is not None else []
-    from perfguide import bench
-    from perfguide.bench import BenchConfig
-    from perfguide.devices import VIRTUAL, family
-    from perfguide.environment import cores
-
-    physical, _ = cores()
-    points: list[Point] = []
-    kw = dict(seconds=seconds, repeats=repeats, min_count=min_count)
-    per_point = seconds * repeats + 2.0
-
-    def add(label: str, kind: str, fn: Callable[[dict], list[dict]], cost: float | None = None) -> None:
-        if kind in kinds:
-            points.append(Point(label, kind, fn, cost or per_point))
-
-    def alone(model: str, device: str, scenario: str, cfg: BenchConfig, **override) -> dict:
-        """One measurement, in a fresh process (see bench.in_fresh_process)."""
-        return bench.in_fresh_process("measure", model, device, scenario, config=cfg, **{**kw, **override})
-
-    def measured(model: str, device: str, scenario: str, cfg: BenchConfig, key: str | None = None):
-        def run(ctx: dict) -> list[dict]:
-            record = alone(model, device, scenario, cfg)
-            if key:
-                ctx[key] = record
-            return [record]
-
-        return run
-
-    def derived_server(model: str, device: str, cfg: BenchConfig, base_key: str, fraction: float):
-        def run(ctx: dict) -> list[dict]:
-            base = ctx.get(base_key) or alone(model, device, "offline", cfg)
-            ctx[base_key] = base
-            rate = fraction * base["throughput_fps"] / cfg.batch
-            from dataclasses import replace
-
-            record = alone(model, device, "server", replace(cfg, rate=rate))
-            settings = {**cfg.record_config(), "hint": "throughput"}
-            suffix = f"load={fraction:g}xoffline"
-            record["id"] = bench.record_id(model, device, "server", settings, suffix=suffix)
-            record["server"]["load_fraction"] = fraction
-            return [record]
-
-        return run
-
-    def max_rate(model: str, device: str, cfg: BenchConfig, latency_key: str, lat_cfg: BenchConfig):
-        def run(ctx: dict) -> list[dict]:
-            base = ctx.get(latency_key) or alone(model, device, "single-stream", lat_cfg)
-            ctx[latency_key] = base
-            bound = round(P99_FACTOR * base["latency_ms"]["p50"], 3)
-            from dataclasses import replace
-
-            record = alone(model, device, "server", replace(cfg, max_rate=True, p99_bound_ms=bound))
-            settings = {**cfg.record_config(), "hint": "throughput"}
-            suffix = f"max_rate/p99_bound={P99_FACTOR:g}xsingle_stream_p50"
-            record["id"] = bench.record_id(model, device, "server", settings, suffix=suffix)
-            record["server"]["bound_factor"] = P99_FACTOR
-            return [record]
-
-        return run
-
-    cmp_kw = kw if quick else dict(kw, seconds=max(seconds, COMPARE_SECONDS),
-                                   repeats=max(repeats, COMPARE_PAIRS))  # fmt: skip
-
-    def compare(model: str, device: str, mode: str, cfg: BenchConfig):
-        def run(ctx: dict) -> list[dict]:
-            fresh = bench.in_fresh_process
-            return [fresh("compare_benchmark_app", model, device, mode, config=cfg, **cmp_kw)]
-
-        return run
-
-    def first(model: str, device: str, cfg: BenchConfig):
-        def run(ctx: dict) -> list[dict]:
-            return [alone(model, device, "first-inference", cfg)]
-
-        return run
-
-    for device in devices:
-        fam = family(device)
-        if fam in VIRTUAL:
-            for model in models[:1]:
-                cfg = BenchConfig(hint="cumulative_throughput", precision=None)
-                add(f"{model} {device} offline ctput", "offline", measured(model, device, "offline", cfg))
-            continue
-        precisions = ["f32"] + [p for p in ("bf16", "f16") if p in bench.supported_precisions(device)]
-        streams = _pow2_upto(physical) if fam == "CPU" else [1, 2]
-        for model in models:
-            is_cnn = model in CNNS
-            heavy = model == HEAVY_MODEL
-            lat = BenchConfig(hint="latency", precision="f32")
-            tput = BenchConfig(hint="throughput", precision="f32")
-            lat_key, tput_key = f"{model}/{device}/lat", f"{model}/{device}/tput"
-            cost = per_point * (1.5 if heavy else 1.0)
-            add(f"{model} {device} single-stream latency f32", "single-stream",
-                measured(model, device, "single-stream", lat, lat_key), cost)  # fmt: skip
-            add(f"{model} {device} offline throughput f32", "offline",
-                measured(model, device, "offline", tput, tput_key), cost)  # fmt: skip
-            for p in precisions[1:]:
-                add(f"{model} {device} single-stream latency {p}", "single-stream",
-                    measured(model, device, "single-stream", BenchConfig(hint="latency", precision=p)), cost)
-                add(f"{model} {device} offline throughput {p}", "offline",
-                    measured(model, device, "offline", BenchConfig(hint="throughput", precision=p)), cost)
-            if not quick and not heavy:
-                # The other hints in both scenarios: what a hint does to latency and throughput.
-                add(f"{model} {device} single-stream throughput-hint f32", "single-stream",
-                    measured(model, device, "single-stream", BenchConfig(hint="throughput", precision="f32")))
-                add(f"{model} {device} single-stream no-hint f32", "single-stream",
-                    measured(model, device, "single-stream", BenchConfig(hint="none", precision="f32")))
-                add(f"{model} {device} offline latency-hint f32", "offline",
-                    measured(model, device, "offline", BenchConfig(hint="latency", precision="f32")))
-                add(f"{model} {device} offline no-hint f32", "offline",
-                    measured(model, device, "offline", BenchConfig(hint="none", precision="f32")))
-                # Streams x requests by hand (hint none).
-                sweep = model in SWEEP_MODELS
-                for s in streams if sweep else sorted({1, streams[-1]}):
-                    for r in ([s, 2 * s] if sweep else [s]):
-                        cfg = BenchConfig(hint="none", streams=s, requests=r, precision="f32")
-                        add(f"{model} {device} offline streams={s} requests={r} f32", "offline",
-                            measured(model, device, "offline", cfg))  # fmt: skip
-                # End to end: a fresh input copied in before every inference.
-                cfg = BenchConfig(hint="throughput", precision="f32", full=True)
-                add(f"{model} {device} offline full f32", "offline", measured(model, device, "offline", cfg))
-            batch_problem = batch_blocker(model) if is_cnn else None
-            if batch_problem:
-                skipped.append(f"{model}: no batch sweep: {batch_problem}")
-            if is_cnn and not batch_problem:
-                batches = [4] if quick else [2, 4, 8]
-                for b in batches:
-                    cfg = BenchConfig(hint="throughput", batch=b, precision="f32")
-                    add(f"{model} {device} offline batch={b} f32", "offline",
-                        measured(model, device, "offline", cfg))  # fmt: skip
-                    if not quick and model in SWEEP_MODELS:
-                        add(f"{model} {device} single-stream batch={b} f32", "single-stream",
-                            measured(model, device, "single-stream",
-                                     BenchConfig(hint="latency", batch=b, precision="f32")))  # fmt: skip
-            if heavy and not quick:
-                for n in (64, 256):  # what sequence length costs
-                    add(f"{model} {device} single-stream seq_len={n} f32", "single-stream",
-                        measured(model, device, "single-stream", BenchConfig(hint="latency", precision="f32",
-                                                                             seq_len=n)), cost)  # fmt: skip
-            add(f"{model} {device} server {SERVER_LOAD:g}x offline", "server",
-                derived_server(model, device, tput, tput_key, SERVER_LOAD), cost)
-            if not heavy:
-                add(f"{model} {device} server max-rate", "server",
-                    max_rate(model, device, tput, lat_key, lat), seconds * (8 + repeats) + 3)
-            add(f"{model} {device} first-inference", "first-inference",
-                first(model, device, BenchConfig(hint="latency", precision="f32")),
-                (3 + 2 * repeats) * (6 if heavy else 2.5))  # fmt: skip
-            if fam == "CPU":
-                whole = max(1, round(cmp_kw["seconds"]))
-                cmp_cost = cmp_kw["repeats"] * (2 * whole + (8 if heavy else 4))
-                for mode, cfg in (("offline", tput), ("single-stream", lat)):
-                    add(f"{model} {device} vs benchmark_app {mode}", "benchmark-app",
-                        compare(model, device, mode, cfg), cmp_cost)  # fmt: skip
-        for p in precisions:
-            shape = (2048, 2048, 2048)
-
-            def peak(ctx: dict, p=p, device=device, shape=shape) -> list[dict]:
-                result = bench.in_fresh_process("peak_matmul", device, p, shape, seconds=seconds,
-                                                repeats=repeats)  # fmt: skip
-                ctx.setdefault("peak", {}).setdefault("matmul", {})
-                key = p if device == devices[0] else f"{device}/{p}"
-                ctx["peak"]["matmul"][key] = result
-                return []
-
-            add(f"peak {device} matmul {p}", "peak", peak, seconds * repeats + 4)
-
-            def heavy(ctx: dict, p=p, device=device, shape=shape) -> list[dict]:
-                """The heavy model against the MatMul, alternating fresh processes (A B B A ...):
-                its fraction of the practical peak as a ratio taken side by side."""
-                cfg = BenchConfig(hint="throughput", precision=p)
-                def run_matmul(_i: int) -> float:
-                    return bench.in_fresh_process("peak_matmul", device, p, shape, seconds=seconds,
-                                                  repeats=1)["gflops"]  # fmt: skip
-
-                def run_model(_i: int) -> float:
-                    return alone(HEAVY_MODEL, device, "offline", cfg, repeats=1)["gflops"]
-
-                pairs = [{"matmul_gflops": mm, "model_gflops": got}
-                         for mm, got in bench.alternate(run_matmul, run_model, repeats)]  # fmt: skip
-                key = p if device == devices[0] else f"{device}/{p}"
-                ctx.setdefault("peak", {}).setdefault("heavy", {})[key] = {
-                    "model": HEAVY_MODEL, "device": device, "precision": p, "shape": list(shape),
-                    "config": cfg.record_config(), "pairs": pairs,
-                    "fraction": statistics.median(q["model_gflops"] / q["matmul_gflops"] for q in pairs),
-                    "model_gflops": statistics.median(q["model_gflops"] for q in pairs),
-                    "matmul_gflops": statistics.median(q["matmul_gflops"] for q in pairs),
-                }  # fmt: skip
-                return []
-
-            if HEAVY_MODEL in models:
-                add(f"peak {device} {HEAVY_MODEL} vs matmul {p}", "peak", heavy,
-                    repeats * (2.5 * seconds + 12))  # fmt: skip
-        span = min(STEADY_QUICK_SECONDS, 10 * seconds) if quick else STEADY_SECONDS
-
-        def steady(ctx: dict, device=device, span=span) -> list[dict]:
-            ctx.setdefault("steadiness", {})[device] = bench.in_fresh_process(
-                "steadiness", STEADY_MODEL, device, seconds=span)
-            return []
-
-        add(f"steadiness {device} {STEADY_MODEL} {span:g} s", "steadiness", steady, span + 5)
-    if auto_point and "offline" in kinds and models:
-        cfg = BenchConfig(hint="cumulative_throughput")
-        points.append(Point(f"{models[0]} AUTO offline ctput", "offline",
-                            measured(models[0], "AUTO", "offline", cfg), per_point))  # fmt: skip
-    return points
-
-
 def cmd_regenerate(args) -> int:
-    from perfguide import results
-    from perfguide.devices import available_devices, check_device
-    from perfguide.environment import check_same_cpu, describe_machine, machine_id, slug
-    from perfguide.zoo import ZOO, resolve_model
+    from perfguide.bench import Timing
+    from perfguide.bench.regenerate import Options, regenerate
 
-    quick = args.quick
-    seconds = args.seconds if args.seconds is not None else (1.0 if quick else 3.0)
-    if not (math.isfinite(seconds) and seconds > 0):
-        raise UsageError(f"--seconds must be a positive number, not {seconds:g}")
-    repeats = args.repeats if args.repeats is not None else 3
-    if repeats < 1:
-        raise UsageError(f"--repeats must be at least 1, not {repeats}")
-    if args.min_count < 1:
-        raise UsageError(f"--min-count must be at least 1, not {args.min_count}")
-    models = args.models or (list(QUICK_MODELS) if quick else list(ZOO))
-    for m in models:
-        resolve_model(m)
-    explicit_devices = args.devices is not None
-    devices = args.devices or list(available_devices())
-    for d in devices:
-        check_device(d)
-    kinds = set(args.only or KINDS)
-    mid = args.machine_id or machine_id()
-    if slug(mid) != mid:
-        raise UsageError(f"--machine-id must be lower-case letters, digits and '-', e.g. {slug(mid)!r}")
-    out_dir = Path(args.results_dir) if args.results_dir else results.results_dir()
-    path = results.results_path(mid, quick=quick, directory=out_dir)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise UsageError(f"--results-dir {out_dir} is not a directory")
-    results.check_writable(path)
-    previous = None
-    subset = bool(args.models or explicit_devices or args.only)
-    if path.exists():
-        existing = results.load(path)  # a broken file is reported, never silently replaced
-        check_same_cpu(path, existing["machine"])
-        previous = existing if subset else None
-    skipped: list[str] = []
-    points = build_matrix(models, devices, quick=quick, seconds=seconds, repeats=repeats,
-                          min_count=args.min_count, auto_point=not explicit_devices, kinds=kinds,
-                          skipped=skipped)  # fmt: skip
-    for note in skipped:
-        print(f"note: {note}", file=sys.stderr)
-    estimate = sum(p.cost_s for p in points)
-    if args.dry_run:
-        for p in points:
-            print(f"{p.cost_s:7.1f} s  {p.label}")
-        print(f"{len(points)} points, about {estimate / 60:.1f} min; would write {path}")
-        return 0
-    print(f"{len(points)} points, about {estimate / 60:.1f} min; writing {path}", file=sys.stderr)
-
-    from tqdm import tqdm
-
-    started = time.perf_counter()
-    ctx: dict = {}
-    records: list[dict] = []
-    failures: list[dict] = []
-    with tqdm(total=round(estimate), unit="s", desc="regenerate", file=sys.stderr,
-              bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} est. s [{elapsed}<{remaining}] {postfix}") as bar:
-        for point in points:
-            bar.set_postfix_str(point.label)
-            try:
-                records.extend(point.run(ctx))
-            except Exception as exc:  # noqa: BLE001 - one point failing must not lose the others
-                message = " ".join(str(exc).split())[:300]
-                failures.append({"point": point.label, "error": f"{exc.__class__.__name__}: {message}"})
-                tqdm.write(f"warning: {point.label} failed: {message}", file=sys.stderr)
-            bar.update(point.cost_s)
-    machine = describe_machine(mid)
-    command = "python scripts/benchmark.py regenerate" + (" " + " ".join(args.argv) if args.argv else "")
-    duration = round(time.perf_counter() - started, 1)
-    settings = {"seconds": seconds, "repeats": repeats, "min_count": args.min_count}
-    if previous is not None:
-        # A partial run updates the file: the run that made it keeps its command, duration and
-        # settings, and this one is listed under "updates".
-        doc = previous
-        doc["machine"], doc["quick"] = machine, quick
-        results.upsert(doc, records)
-        doc.setdefault("updates", []).append(
-            {"command": command, "date": machine["date"], "git_commit": machine["git_commit"],
-             "duration_s": duration, "settings": settings, "records": len(records),
-             "kinds": sorted(kinds)})  # fmt: skip
-    else:
-        doc = results.new_document(machine, quick=quick, generated_by=command)
-        doc["records"] = records
-        doc["duration_s"], doc["settings"] = duration, settings
-    for part, entries in ctx.get("peak", {}).items():  # matmul, heavy
-        doc.setdefault("peak", {}).setdefault(part, {}).update(entries)
-    doc.setdefault("steadiness", {}).update(ctx.get("steadiness", {}))
-    if not doc["steadiness"]:
-        doc.pop("steadiness")
-    if failures:
-        doc["failures"] = failures
-    else:
-        doc.pop("failures", None)
-    if skipped:
-        doc["skipped"] = skipped
-    else:
-        doc.pop("skipped", None)
-    results.save_atomic(doc, path)
-    print(f"wrote {path}: {len(records)} records in {duration / 60:.1f} min"
-          + (f", {len(failures)} points failed" if failures else ""), file=sys.stderr)  # fmt: skip
-    if path.resolve().parent == results.results_dir().resolve():  # what the site will show
-        from perfguide.blocks.expand import report
-
-        print("\n".join(report(doc["machine"]["id"])), file=sys.stderr)
-    return 0
+    timing = Timing(args.seconds if args.seconds is not None else (1.0 if args.quick else 3.0),
+                    args.repeats if args.repeats is not None else 3, args.min_count)  # fmt: skip
+    return regenerate(Options(quick=args.quick, timing=timing, models=args.models, devices=args.devices,
+                              only=args.only, machine_id=args.machine_id, results_dir=args.results_dir,
+                              dry_run=args.dry_run, resume=args.resume, argv=args.argv))  # fmt: skip
 
 
 # --------------------------------------------------------------------------------------------
@@ -603,18 +226,18 @@ def cmd_export_csv(args) -> int:
 
 
 def cmd_validate(args) -> int:
+    """ok: <file> for each good results file, one line for each bad one (exit 2): the checks the
+    site build makes, a file's name and two files of one machine in a folder included."""
     from perfguide import results
 
-    files = [Path(f) for f in args.files] or sorted(results.results_dir().glob("*.json"))
+    files = [Path(f) for f in args.files] or results.files_in(results.results_dir())
     if not files:
         print(f"no results files in {results.results_dir()}", file=sys.stderr)
         return 0
     failed = []
-    for f in files:
-        try:
-            doc = results.load(f)
-        except UsageError as exc:
-            failed.append(str(exc))
+    for f, doc, error in results.check_each(files):
+        if error is not None:
+            failed.append(str(error))
             continue
         print(f"ok: {f} ({len(doc['records'])} records{', quick' if doc['quick'] else ''})")
     for message in failed[:-1]:
@@ -629,6 +252,7 @@ def cmd_validate(args) -> int:
 
 def build_parser() -> Parser:
     from perfguide.bench import SCENARIOS
+    from perfguide.bench.plan import KINDS
 
     parser = Parser(
         prog="benchmark.py",
@@ -636,7 +260,7 @@ def build_parser() -> Parser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=Parser)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     m = sub.add_parser("measure", help="measure one scenario on one model and device",
                        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
@@ -678,6 +302,9 @@ def build_parser() -> Parser:
     r.add_argument("--repeats", type=int, help="timed repeats per point (default 3)")
     r.add_argument("--min-count", type=int, default=10, help="minimum inferences per repeat (default 10)")
     r.add_argument("--dry-run", action="store_true", help="list the points and the time estimate only")
+    r.add_argument("--resume", action="store_true",
+                   help="continue a stopped run (same command) from its journal, measuring only the "
+                        "points it lacks")
     r.set_defaults(func=cmd_regenerate)
 
     e = sub.add_parser("export-csv", help="flatten a results file to CSV, one row per record")

@@ -10,6 +10,7 @@ Examples:
   python scripts/notebooks.py run                       # both tutorials, in place
   python scripts/notebooks.py run --frames 200 latency-tricks
   python scripts/notebooks.py run --frames 16 --out /tmp/nb   # executed copies, stored ones untouched
+  python scripts/notebooks.py run --resume              # continue a stopped run
   python scripts/notebooks.py check                     # stored outputs complete and error-free?
   python scripts/notebooks.py list
 """
@@ -20,16 +21,14 @@ import argparse
 import base64
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from perfguide import REPO_ROOT
+from perfguide.errors import Parser, UsageError, run_cli
+from perfguide.results import write_atomic
 
-from perfguide.errors import UsageError, run_cli  # noqa: E402
-
-REPO = Path(__file__).resolve().parents[1]
-TUTORIALS = REPO / "docs" / "tutorials"
+TUTORIALS = REPO_ROOT / "docs" / "tutorials"
 FRAMES_ENV = "PERFGUIDE_NB_FRAMES"  # read by each notebook's first code cell
 DEFAULT_FRAMES = 200  # both notebooks together: a few minutes on a 2-core machine
 FRAMES_MULTIPLE = 4  # the throughput notebook groups frames 4 at a time
@@ -91,22 +90,6 @@ def execute(path: Path, frames: int, timeout: int):
     return nb
 
 
-def write_atomically(nb, target: Path) -> None:
-    """Write ``nb`` to ``target`` through a temporary file in the same folder and a rename."""
-    import nbformat
-
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            nbformat.write(nb, out)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _text(output) -> str:
     if output.get("output_type") == "stream":
         return output.get("text", "")
@@ -154,9 +137,9 @@ def nbformat_text(nb) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = _Parser(description=__doc__.splitlines()[0], epilog=__doc__.split("\n\n", 2)[2],
+    parser = Parser(description=__doc__.splitlines()[0], epilog=__doc__.split("\n\n", 2)[2],
                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="the tutorial notebooks")
     run = sub.add_parser("run", help="re-execute notebooks, store their outputs")
     run.add_argument("notebooks", nargs="*", help="tutorial names or .ipynb paths (default: all tutorials)")
@@ -164,6 +147,13 @@ def main(argv: list[str] | None = None) -> int:
                      help=f"frames per step, a multiple of {FRAMES_MULTIPLE} (default: {DEFAULT_FRAMES})")
     run.add_argument("--out", type=Path, help="write executed copies to this folder instead of in place")
     run.add_argument("--timeout", type=int, default=600, help="seconds one cell may take (default: 600)")
+    run.add_argument("--resume", action="store_true",
+                     help="continue a stopped run (same notebooks, frames and --out): skip the finished ones")
+    one = sub.add_parser("execute-one", help=argparse.SUPPRESS)  # the child of run (see execute_in_child)
+    one.add_argument("notebook", type=Path)
+    one.add_argument("target", type=Path)
+    one.add_argument("--frames", type=frame_count, required=True)
+    one.add_argument("--timeout", type=int, required=True)
     check = sub.add_parser("check", help="check stored outputs: every cell run, no errors, a chart")
     check.add_argument("notebooks", nargs="*", help="tutorial names or .ipynb paths (default: all tutorials)")
     args = parser.parse_args(argv)
@@ -171,6 +161,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "list":
         print("\n".join(notebook_names()))
         return 0
+    if args.command == "execute-one":
+        return execute_one(args.notebook, args.target, args.frames, args.timeout)
     paths = resolve(args.notebooks)
     if args.command == "check":
         import nbformat
@@ -183,38 +175,85 @@ def main(argv: list[str] | None = None) -> int:
         raise UsageError(f"--timeout must be at least 1 second, not {args.timeout}")
     if args.out is not None and args.out.exists() and not args.out.is_dir():
         raise UsageError(f"--out {args.out} is not a folder")
+    return run_all(paths, args)
+
+
+FAILED = "failed: "  # the last line a failed child prints, before the reason
+
+
+def execute_in_child(path: Path, target: Path, frames: int, timeout: int) -> str | None:
+    """Execute ``path`` into ``target`` in a child process; None, or why it failed. (nbclient
+    replaces this process's SIGINT and SIGTERM handling while it runs: in a child it cannot, and
+    the child, its kernel with it, is killed when this process is stopped.)"""
+    from perfguide.bench.isolation import spawn
+
+    done = spawn([sys.executable, __file__, "execute-one", str(path), str(target), "--frames", str(frames),
+                  "--timeout", str(timeout)], python=True)  # fmt: skip
+    lines = done.stderr.rstrip("\n").splitlines()
+    reason = lines.pop()[len(FAILED):] if lines and lines[-1].startswith(FAILED) else None
+    if lines:
+        print("\n".join(lines), file=sys.stderr)
+    if done.returncode == 0:
+        return None
+    return reason or f"exit code {done.returncode}"
+
+
+def execute_one(path: Path, target: Path, frames: int, timeout: int) -> int:
+    """In the child: execute one notebook and write it to ``target`` atomically; 1 on failure."""
     from jupyter_client.kernelspec import NoSuchKernel
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
-    for path in paths:
-        target = (args.out / path.name) if args.out is not None else path
-        print(f"running {path.name} with {args.frames} frames per step ...", file=sys.stderr)
-        start = time.perf_counter()
-        try:
-            nb = execute(path, args.frames, args.timeout)
-        except CellExecutionError as exc:
-            print(exc, file=sys.stderr)
-            reason = f"{exc.ename}: {exc.evalue}".splitlines()[0]
-            print(f"error: {path.name} failed ({reason}); {target} left as it was", file=sys.stderr)
-            return 1
-        except (CellTimeoutError, DeadKernelError) as exc:
-            reason = str(exc).splitlines()[0]
-            print(f"error: {path.name} failed ({reason}); {target} left as it was", file=sys.stderr)
-            return 1
-        except NoSuchKernel:
-            print(f"error: no {KERNEL!r} Jupyter kernel; install ipykernel in this environment",
-                  file=sys.stderr)
-            return 1
-        write_atomically(nb, target)
-        print(f"wrote {target} ({time.perf_counter() - start:.0f} s)")
+    failed = None
+    try:
+        nb = execute(path, frames, timeout)
+    except CellExecutionError as exc:
+        print(exc, file=sys.stderr)
+        failed = f"{exc.ename}: {exc.evalue}".splitlines()[0]
+    except (CellTimeoutError, DeadKernelError) as exc:
+        failed = str(exc).splitlines()[0]
+    except NoSuchKernel:
+        failed = f"no {KERNEL!r} Jupyter kernel; install ipykernel in this environment"
+    if failed:
+        print(FAILED + failed, file=sys.stderr)
+        return 1
+    text = nbformat_text(nb)
+    write_atomic(text if text.endswith("\n") else text + "\n", target)
     return 0
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse, but a bad argument is one line on stderr and exit code 2 (via UsageError)."""
+def run_all(paths: list[Path], args) -> int:
+    """Execute each notebook and write it back as soon as it succeeds; a journal beside them says
+    which are done, so that ``--resume`` after a stop (any signal) runs only the rest."""
+    from perfguide.interrupt import stop_on_signals
+    from perfguide.journal import Journal
 
-    def error(self, message: str):
-        raise UsageError(message)
+    folder = args.out if args.out is not None else paths[0].parent
+    journal = Journal(folder / ".notebooks-run", {"notebooks": [str(p) for p in paths], "frames": args.frames,
+                                                  "out": str(args.out) if args.out else None})  # fmt: skip
+    done = journal.start(args.resume)
+    try:
+        with stop_on_signals():
+            for path in paths:
+                target = (args.out / path.name) if args.out is not None else path
+                if str(path) in done:
+                    print(f"{path.name}: done before the stop, kept", file=sys.stderr)
+                    continue
+                print(f"running {path.name} with {args.frames} frames per step ...", file=sys.stderr)
+                start = time.perf_counter()
+                failed = execute_in_child(path, target, args.frames, args.timeout)
+                if failed:
+                    journal.close()
+                    print(f"error: {path.name} failed ({failed}); {target} left as it was", file=sys.stderr)
+                    return 1
+                journal.add(str(path), {"seconds": round(time.perf_counter() - start, 1)})
+                print(f"wrote {target} ({time.perf_counter() - start:.0f} s)")
+    except KeyboardInterrupt as exc:
+        journal.close()
+        print(f"stopped ({exc}): the finished notebooks are written; continue with the same command "
+              "and --resume", file=sys.stderr)  # fmt: skip
+        raise
+    journal.remove()
+    return 0
 
 
 if __name__ == "__main__":

@@ -7,16 +7,12 @@ import sys
 import time
 from pathlib import Path
 
-_ROOT = str(Path(__file__).resolve().parents[1])
-if _ROOT not in sys.path:  # run from a checkout without the package installed
-    sys.path.insert(0, _ROOT)
+import onnx
 
-import onnx  # noqa: E402
-
-from perfguide import zoo  # noqa: E402
-from perfguide.errors import UsageError, run_cli  # noqa: E402
-from perfguide.flops import count_macs, count_params  # noqa: E402
-from perfguide.inputs import random_inputs  # noqa: E402
+from perfguide import zoo
+from perfguide.errors import Parser, run_cli
+from perfguide.flops import count_macs, count_params
+from perfguide.inputs import random_inputs
 
 EXAMPLES = """\
 examples:
@@ -28,13 +24,6 @@ examples:
 
 Models are cached in $PERFGUIDE_CACHE, else <repo>/.cache/zoo.
 """
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse that reports bad usage as a UsageError (one line, exit 2) via run_cli."""
-
-    def error(self, message: str):
-        raise UsageError(f"{message} (see: python scripts/zoo.py --help)")
 
 
 def _millions(n: float) -> str:
@@ -108,7 +97,7 @@ def cmd_info(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = _Parser(
+    parser = Parser(
         prog="python scripts/zoo.py",
         description=__doc__,
         epilog=EXAMPLES,

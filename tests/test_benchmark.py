@@ -154,9 +154,16 @@ def test_peak_matmul() -> None:
 
 
 def test_peak_rss_is_reset_per_measurement() -> None:
-    big = np.ones(64 * 2**20 // 8)  # 64 MiB resident
+    import mmap
+
+    # 64 MiB resident, mapped by hand: a NumPy array of that size may come from a heap that
+    # malloc keeps after it is freed (once glibc has raised its mmap threshold), so its release
+    # would not lower the resident set at all.
+    big = mmap.mmap(-1, 64 * 2**20)
+    for offset in range(0, len(big), mmap.PAGESIZE):  # touch every page (no 64 MiB temporary)
+        big[offset] = 1
     with_big = bench.peak_rss_mib()
-    del big
+    big.close()
     if not bench.reset_peak_rss():
         pytest.skip("this kernel cannot reset the peak resident set")
     assert bench.peak_rss_mib() < with_big - 32
@@ -191,7 +198,8 @@ def bad_cases(tmp: Path) -> dict[str, list[str]]:
     other_cpu = tmp / "other-cpu"
     other_cpu.mkdir(exist_ok=True)
     theirs = json.loads((REPO / "results" / "amd-epyc-2c-linux.json").read_text())
-    theirs["machine"]["isa"] = ["sse4_2"]  # a CPU this one is not
+    theirs["machine"]["isa"] = ["sse4_2"]  # a CPU this one is not, under this machine's id
+    theirs["machine"]["id"], theirs["quick"] = machine_id(), True
     (other_cpu / f"{machine_id()}.quick.json").write_text(json.dumps(theirs))
     return {
         "missing model path": ["measure", "--model", str(tmp / "absent.xml"), "--scenario", "offline"],
@@ -382,10 +390,17 @@ def test_regenerate_quick_writes_its_own_file_and_nothing_else(tmp_path: Path) -
     assert "--only steadiness" in update["command"] and update["date"] == again["machine"]["date"]
 
 
+def test_a_steadiness_probe_needs_two_chunks() -> None:
+    with pytest.raises(UsageError, match="chunk"):
+        bench.steadiness("mobilenet", seconds=1.0, chunk_s=1.0)
+
+
 def test_missing_benchmark_app_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(bench.sys, "executable", str(tmp_path / "python"))
+    from perfguide.bench import bapp
+
+    monkeypatch.setattr(bapp.sys, "executable", str(tmp_path / "python"))
     monkeypatch.setenv("PATH", str(tmp_path))
-    with pytest.raises(bench.UsageError, match="benchmark_app not found"):
+    with pytest.raises(UsageError, match="benchmark_app not found"):
         bench.benchmark_app_path()
 
 
@@ -413,3 +428,21 @@ def test_a_fresh_process_reports_bad_input_as_a_usage_error(tmp_path: Path) -> N
                                seconds=SECONDS, repeats=1, min_count=MIN_COUNT)  # fmt: skip
     with pytest.raises(ValueError, match="not one of"):
         bench.in_fresh_process("os.system", "true")
+
+
+def test_the_config_fields_a_record_keeps_are_the_schemas() -> None:
+    """One list of settings: the record's config block, its id and the schema agree."""
+    from perfguide.bench.config import COMPILE_FIELDS, RECORD_FIELDS
+
+    config = results.schema()["$defs"]["config"]
+    assert list(RECORD_FIELDS) == config["required"] == list(config["properties"])
+    assert set(COMPILE_FIELDS) < set(RECORD_FIELDS)
+    cfg = BenchConfig(hint="none", streams=2, batch=4, full=True, seq_len=64)
+    assert bench.record_id("m", "CPU", "offline", cfg.record_config()) == (
+        "m/CPU/offline/hint=none/streams=2/batch=4/full/seq_len=64")
+
+
+def test_timing_is_checked_when_made() -> None:
+    for bad in ({"seconds": 0}, {"seconds": float("nan")}, {"repeats": 0}, {"min_count": 0}):
+        with pytest.raises(UsageError):
+            bench.Timing(**bad)

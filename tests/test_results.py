@@ -10,11 +10,14 @@ import csv
 import io
 import json
 import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from perfguide import bench, results
+from perfguide import bench, paths, results
 from perfguide.errors import UsageError
 
 
@@ -65,9 +68,14 @@ def test_schema_is_a_valid_json_schema() -> None:
     jsonschema.validators.validator_for(schema).check_schema(schema)
 
 
+def own_path(tmp_path: Path, doc: dict | None = None) -> Path:
+    """Where a document must be saved: its machine's own file name."""
+    return tmp_path / results.expected_name(doc or make_doc())
+
+
 def test_a_good_document_validates_and_round_trips(tmp_path: Path) -> None:
     doc = make_doc()
-    path = results.save_atomic(doc, tmp_path / "m.json")
+    path = results.save_atomic(doc, own_path(tmp_path))
     assert results.load(path) == doc
 
 
@@ -98,7 +106,7 @@ def test_an_invalid_document_is_named_with_the_reason(tmp_path: Path, mutate, re
 def test_invalid_json_and_missing_file_are_usage_errors(tmp_path: Path) -> None:
     broken = tmp_path / "broken.json"
     broken.write_text('{"schema_version": 1,')
-    with pytest.raises(UsageError, match="broken.json: not valid JSON"):
+    with pytest.raises(UsageError, match="broken.json: invalid results file: at line 1 column 22: not valid"):
         results.load(broken)
     with pytest.raises(UsageError, match="no such results file"):
         results.load(tmp_path / "absent.json")
@@ -126,7 +134,7 @@ def _crash(*args, **kwargs):
 def test_a_crash_while_saving_leaves_the_previous_file_intact(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, target: str
 ) -> None:
-    path = results.save_atomic(make_doc(), tmp_path / "machine.json")
+    path = results.save_atomic(make_doc(), own_path(tmp_path))
     before = path.read_bytes()
     newer = make_doc(records=[make_record(), make_record("other/CPU/offline/hint=throughput/batch=1")])
     module, name = target.split(".")
@@ -135,13 +143,13 @@ def test_a_crash_while_saving_leaves_the_previous_file_intact(
         results.save_atomic(newer, path)
     monkeypatch.undo()
     assert path.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["machine.json"]  # no temp file left
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]  # no temp file left
 
 
 def test_ctrl_c_while_saving_leaves_the_previous_file_intact(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = results.save_atomic(make_doc(), tmp_path / "machine.json")
+    path = results.save_atomic(make_doc(), own_path(tmp_path))
     before = path.read_bytes()
 
     def interrupted(*args, **kwargs):
@@ -152,11 +160,11 @@ def test_ctrl_c_while_saving_leaves_the_previous_file_intact(
         results.save_atomic(make_doc(records=[]), path)
     monkeypatch.undo()
     assert path.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["machine.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
 
 
 def test_an_invalid_document_is_never_written(tmp_path: Path) -> None:
-    path = results.save_atomic(make_doc(), tmp_path / "machine.json")
+    path = results.save_atomic(make_doc(), own_path(tmp_path))
     before = path.read_bytes()
     bad = make_doc()
     bad["records"][0]["count"] = 0
@@ -173,7 +181,9 @@ def test_upsert_replaces_by_id_and_appends_new_ones() -> None:
 
 
 def test_load_all_puts_full_runs_first(tmp_path: Path) -> None:
-    results.save_atomic(make_doc("a-machine"), tmp_path / "a-machine.quick.json")
+    quick = make_doc("a-machine")
+    quick["quick"] = True
+    results.save_atomic(quick, tmp_path / "a-machine.quick.json")
     results.save_atomic(make_doc("b-machine"), tmp_path / "b-machine.json")
     results.save_atomic(make_doc("c-machine"), tmp_path / "c-machine.json")
     docs = results.load_all(tmp_path)
@@ -210,37 +220,17 @@ def test_results_path_names() -> None:
 # The statistics every record relies on
 
 
-def test_spread_is_range_over_median() -> None:
-    assert bench.spread_pct([100.0, 104.0, 110.0]) == pytest.approx(10 / 104 * 100)
-    assert bench.spread_pct([5.0]) == 0.0
-    assert bench.spread_pct([]) == 0.0
-
-
-def test_spread_warning_above_five_percent_only() -> None:
-    assert bench.spread_warning(bench.spread_pct([100.0, 103.0, 105.0])) is None  # 4.9 %
-    warning = bench.spread_warning(bench.spread_pct([100.0, 103.0, 106.0]))  # 5.8 %
-    assert warning and "5.8%" in warning
-
-
 def test_a_noisy_set_of_repeats_puts_the_warning_in_the_record() -> None:
     import numpy as np
 
     def run(fps: float) -> bench.Run:
         return bench.Run(np.full(10, 1 / fps), count=10, duration_s=10 / fps, frames=10)
 
-    quiet = bench._summarize(make_record(warning=None), [run(100), run(101), run(102)], "throughput")
+    quiet = bench.summarize(make_record(warning=None), [run(100), run(101), run(102)], "throughput")
     assert quiet["warning"] is None and quiet["spread_pct"] == pytest.approx(2 / 101 * 100)
-    noisy = bench._summarize(make_record(warning=None), [run(100), run(110), run(120)], "throughput")
+    noisy = bench.summarize(make_record(warning=None), [run(100), run(110), run(120)], "throughput")
     assert noisy["spread_pct"] > 5 and "varies" in noisy["warning"]
     assert noisy["throughput_fps"] == pytest.approx(110)  # the median repeat
-
-
-def test_latency_stats_are_ordered() -> None:
-    import numpy as np
-
-    stats = bench.latency_stats(np.random.default_rng(0).exponential(0.01, 1000))
-    assert stats["min"] <= stats["p50"] <= stats["p90"] <= stats["p99"] <= stats["max"]
-    assert stats["min"] <= stats["mean"] <= stats["max"]
 
 
 def test_record_ids_are_stable() -> None:
@@ -262,7 +252,7 @@ def test_benchmark_app_output_is_parsed() -> None:
 def test_a_new_results_file_is_readable_by_others(tmp_path: Path) -> None:
     mask = os.umask(0o022)
     try:
-        path = results.save_atomic(make_doc(), tmp_path / "new.json")
+        path = results.save_atomic(make_doc(), own_path(tmp_path))
     finally:
         os.umask(mask)
     assert path.stat().st_mode & 0o777 == 0o644
@@ -297,21 +287,6 @@ def test_the_heavy_models_side_by_side_fraction_is_rendered(_only) -> None:
     doc["peak"]["heavy"]["f32"]["pairs"] = []
     with pytest.raises(UsageError, match="pairs"):
         results.validate(doc, "doc")
-
-
-def test_steadiness_finds_the_slow_stretches() -> None:
-    series = [4.0, 4.1, 4.0, 6.0, 6.1, 6.0, 4.0, 4.2, 6.2, 4.0]
-    stats = bench.steadiness_stats(series, chunk_s=1.0)
-    assert stats["fast_ms"] == pytest.approx(4.0)
-    assert stats["slow_share"] == pytest.approx(0.4)  # 6.x > 1.2 x 4.0; 4.2 is not
-    assert stats["switches"] == 2 and stats["longest_slow_s"] == 3.0
-    assert stats["slowest_ms"] == 6.2 and stats["median_ms"] == pytest.approx(4.15)
-    steady = bench.steadiness_stats([5.0] * 6, chunk_s=0.5)
-    assert steady["slow_share"] == 0 and steady["switches"] == 0 and steady["longest_slow_s"] == 0
-    with pytest.raises(ValueError, match="two positive"):
-        bench.steadiness_stats([4.0], chunk_s=1.0)
-    with pytest.raises(UsageError, match="chunk"):
-        bench.steadiness("mobilenet", seconds=1.0, chunk_s=1.0)
 
 
 def test_the_steadiness_probe_is_rendered_and_validated(_only) -> None:
@@ -360,12 +335,277 @@ def test_the_benchmark_app_check_says_whether_each_bar_is_met(_only) -> None:
     assert "| **1.040 (bar ≤ 1.03: not met)** |" in rows[3]
 
 
-def test_alternate_runs_the_pairs_in_abba_order() -> None:
-    calls = []
+# --------------------------------------------------------------------------------------------
+# Untrusted results files: every hostile file is refused, in one line naming the file and field
 
-    def tool(name: str):
-        return lambda i: calls.append(f"{name}{i}") or f"{name}{i}"
+SCRIPT = "<script>alert(1)</script>"
+REFUSAL = re.compile(r"^error: (?P<file>\S+): invalid (?P<kind>(page )?results file): at (?P<field>\S+): "
+                     r"(?P<why>.+)$")
 
-    pairs = bench.alternate(tool("a"), tool("b"), 4)
-    assert calls == ["a0", "b0", "b1", "a1", "a2", "b2", "b3", "a3"]
-    assert pairs == [("a0", "b0"), ("a1", "b1"), ("a2", "b2"), ("a3", "b3")]  # (first, second) each
+
+@dataclass
+class Hostile:
+    """One hostile file: its name, how a good document is spoiled (or its text replaced), and
+    the field and reason its refusal must name. The document's machine id is the file's stem."""
+
+    file: str
+    spoil: Callable[[dict], object]
+    field: str
+    why: str
+
+    def write(self, folder: Path, good: dict) -> Path:
+        doc = copy.deepcopy(good)
+        doc["machine"]["id"] = self.file.removesuffix(".json").removesuffix(".quick")
+        text = self.spoil(doc)
+        path = folder / self.file
+        path.write_text(text if isinstance(text, str) else json.dumps(doc, indent=1))  # NaN written as NaN
+        return path
+
+
+def _set(value, *keys):
+    """A spoiler that sets doc[k1][k2]... = value."""
+    def spoil(doc: dict) -> None:
+        inner = doc
+        for k in keys[:-1]:
+            inner = inner[k]
+        inner[keys[-1]] = value
+    return spoil
+
+
+def _pad(limit: int) -> Callable[[dict], str]:
+    """A spoiler that writes the document followed by white space up to one byte over ``limit``."""
+    def spoil(doc: dict) -> str:
+        text = json.dumps(doc, indent=1)
+        return text + " " * (limit + 1 - len(text.encode()))
+    return spoil
+
+
+def refused_by_validate(script: str, files: list[Path]) -> dict[str, re.Match]:
+    """Run ``<script> validate FILES``: it must exit 2 with exactly one refusal line per file it
+    does not print ok for. Returns file name -> the parsed refusal line."""
+    from conftest import run_script
+
+    done = run_script(script, "validate", *map(str, files))
+    assert done.returncode == 2, done.stdout + done.stderr
+    lines = done.stderr.splitlines()
+    found = {}
+    for line in lines:
+        m = REFUSAL.match(line)
+        assert m, f"not a one-line refusal naming file and field: {line!r}"
+        name = Path(m["file"]).name
+        assert name not in found, f"two lines for {name}"
+        found[name] = m
+    ok = {Path(line.split()[1]).name for line in done.stdout.splitlines() if line.startswith("ok: ")}
+    assert ok | set(found) == {f.name for f in files} and not ok & set(found)
+    return found
+
+
+def committed_benchmark() -> dict:
+    return json.loads((results.REPO_ROOT / "results" / "amd-epyc-2c-linux.json").read_text())
+
+
+GOOD = "hostile-good.json"
+BENCH_HOSTILE = [
+    Hostile("hostile-html-id.json", _set(SCRIPT, "machine", "id"), "machine.id", "does not match"),
+    Hostile("hostile-html-model.json", _set('<img src=x onerror="alert(1)">', "records", 0, "model"),
+            "records[0].model", "does not match"),
+    Hostile("hostile-html-device.json", _set({SCRIPT: "x"}, "machine", "devices"), "machine.devices",
+            "does not match"),
+    Hostile("hostile-nan.json", _set(float("nan"), "records", 0, "throughput_fps"),
+            "records[0].throughput_fps", "NaN is not a finite number"),
+    Hostile("hostile-infinity.json", _set(float("inf"), "machine", "memory_gib"), "machine.memory_gib",
+            "Infinity is not a finite number"),
+    Hostile("hostile-huge.json", _set(10**15, "machine", "cores_logical"), "machine.cores_logical",
+            "greater than the maximum"),
+    Hostile("hostile-type.json", _set("1000", "records", 0, "count"), "records[0].count",
+            "is not of type 'integer'"),
+    Hostile("hostile-unknown.json", _set("x", "records", 1, "comment"), "records[1].comment",
+            "unknown field 'comment'"),
+    Hostile("hostile-unknown-top.json", _set({}, "extras"), "extras", "unknown field 'extras'"),
+    Hostile("hostile-long.json", _set("x" * 300, "machine", "cpu_model"), "machine.cpu_model", "is too long"),
+    Hostile("hostile-oversized.json", _pad(results.SIZE_LIMIT), "(file)", "over the limit of 8 MiB"),
+    Hostile("hostile-name.json", _set("someone-else-2c-linux", "machine", "id"), "machine.id",
+            "is named someone-else-2c-linux.json, not hostile-name.json"),
+    Hostile("hostile-quick.quick.json", _set(False, "quick"), "quick", "is named hostile-quick.json"),
+    Hostile("zz-duplicate.json", _set(GOOD.removesuffix(".json"), "machine", "id"), "machine.id",
+            "the full run of machine 'hostile-good' is also in "),
+    Hostile("hostile-path.json", _set("see /home/alice/perf/run.log", "records", 2, "warning"),
+            "records[2].warning", "absolute local path '/home/alice/perf/run.log'"),
+    Hostile("hostile-dup-key.json",
+            lambda d: json.dumps(d, indent=1).replace('"quick": false', '"quick": false, "quick": true'),
+            "(file)", "key 'quick' given twice"),
+]
+
+
+def _check_refusal(m: re.Match, case: Hostile, folder: Path, kind: str) -> None:
+    assert m["file"] == str(folder / case.file) and m["kind"] == kind
+    assert m["field"] == case.field, m.group(0)
+    assert case.why in m["why"], m.group(0)
+
+
+@pytest.mark.parametrize("case", BENCH_HOSTILE, ids=lambda c: c.file)
+def test_a_hostile_results_file_is_refused_naming_file_and_field(tmp_path: Path, case: Hostile) -> None:
+    good = Hostile(GOOD, lambda d: None, "", "").write(tmp_path, committed_benchmark())
+    path = case.write(tmp_path, committed_benchmark())
+    checked = dict((p, err) for p, _, err in results.check_each(results.files_in(tmp_path)))
+    assert checked[good] is None
+    message = str(checked[path])
+    m = REFUSAL.match("error: " + message)
+    assert m and "\n" not in message, message
+    _check_refusal(m, case, tmp_path, "results file")
+    if case.file == "zz-duplicate.json":  # both files named
+        assert str(good) in message
+    with pytest.raises(UsageError) as err:
+        results.load_all(tmp_path)
+    assert str(err.value) == message
+
+
+def test_validate_refuses_every_hostile_results_file_with_exit_2(tmp_path: Path) -> None:
+    files = [Hostile(GOOD, lambda d: None, "", "").write(tmp_path, committed_benchmark())]
+    files += [case.write(tmp_path, committed_benchmark()) for case in BENCH_HOSTILE]
+    found = refused_by_validate("scripts/benchmark.py", files)
+    assert GOOD not in found
+    for case in BENCH_HOSTILE:
+        _check_refusal(found[case.file], case, tmp_path, "results file")
+
+
+def test_the_size_limit_is_checked_before_the_file_is_read(tmp_path: Path, monkeypatch) -> None:
+    path = Hostile("m-2c-linux.json", _pad(4000), "", "").write(tmp_path, make_doc())
+    opened = []
+    real_open = open
+    monkeypatch.setattr("builtins.open", lambda *a, **k: opened.append(a) or real_open(*a, **k))
+    with pytest.raises(UsageError, match=r"m-2c-linux.json: invalid results file: at \(file\): 4001 bytes, "
+                       "over the limit of 4000 bytes"):
+        results.read_json(path, limit=4000)
+    assert opened == []
+    assert results.read_json(path, limit=4001) == make_doc("m-2c-linux")  # one byte more: read
+
+
+def test_the_committed_results_files_are_valid_and_portable() -> None:
+    docs = results.load_all()
+    assert len(docs) >= 2
+    shared = Path("/work/shared/contributed-results")
+    for doc in docs:
+        assert paths.first_absolute_path(doc) is None
+    if shared.is_dir():
+        results.load_each(results.files_in(shared))
+
+
+def test_the_site_build_refuses_a_hostile_results_file_with_the_same_line(tmp_path: Path) -> None:
+    """In-process (data.load, what the hook calls) and as a real build: the same one line."""
+    from conftest import REPO, build_site
+    from perfguide.blocks import RenderError, data
+
+    doc = committed_benchmark()
+    doc["machine"]["id"] = "zz-hostile-results"
+    doc["records"][0]["warning"] = "noisy: see /home/alice/perf/run.log"
+    target = REPO / "results" / "zz-hostile-results.json"
+    with pytest.raises(UsageError) as err:
+        results.validate(doc, target)
+    expected = str(err.value)
+    assert expected.startswith(f"{target}: invalid results file: at records[0].warning: absolute local path")
+    done = build_site(tmp_path / "site", {target: doc})
+    assert done.returncode != 0
+    assert expected in done.stdout + done.stderr
+    assert not target.exists()
+    folder = tmp_path / "repo-results"
+    folder.mkdir()
+    (folder / target.name).write_text(json.dumps(doc))
+    import unittest.mock
+
+    with unittest.mock.patch.object(results, "results_dir", lambda: folder):
+        with pytest.raises(RenderError) as render:
+            data.load()
+    assert str(render.value) == expected.replace(str(target), str(folder / target.name))
+
+
+# --------------------------------------------------------------------------------------------
+# Absolute local paths: found, and rewritten into portable forms
+
+
+def _unbounded(node, where: str = "") -> list[str]:
+    """Every place in a schema where a string, array, number or object is not bounded."""
+    found = []
+    if "/allOf/" in where:  # conditions (if/then/else) that narrow a type, not fields
+        return found
+    if isinstance(node, dict):
+        kinds = node.get("type", [])
+        kinds = kinds if isinstance(kinds, list) else [kinds]
+        for kind, bound in (("string", "maxLength"), ("array", "maxItems"), ("number", "maximum"),
+                            ("integer", "maximum")):
+            if kind in kinds and bound not in node:
+                found.append(f"{where}: {kind} without {bound}")
+        if "properties" in node and node.get("additionalProperties") is not False:
+            found.append(f"{where}: object open to unknown fields")
+        if isinstance(node.get("additionalProperties"), dict) and "maxProperties" not in node:
+            found.append(f"{where}: mapping without maxProperties")
+        for key, value in node.items():
+            found += _unbounded(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            found += _unbounded(value, f"{where}/{i}")
+    return found
+
+
+@pytest.mark.parametrize("name", ["results_schema.json", "pages_schema.json"])
+def test_every_string_array_number_and_object_of_the_schemas_is_bounded(name: str) -> None:
+    schema = json.loads((Path(results.__file__).with_name(name)).read_text())
+    assert _unbounded(schema) == []
+    assert schema["additionalProperties"] is False
+
+
+def test_absolute_paths_are_found_where_they_are() -> None:
+    doc = {"records": [{"id": "mobilenet/CPU/offline/hint=throughput/batch=1/precision=f32",
+                        "benchmark_app": {"command": "benchmark_app -m /work/x/model.xml -d CPU"}}],
+           "skipped": ["cannot reshape f32[2,255,80,80] (opset1::Add model.24.m.0[0]:f32[2,255,80,80])"],
+           "machine": {"openvino": "2026.4.1-22982-e213a147257-releases/2026/4",
+                       "devices": {"HETERO:CPU": "x", "MULTI:CPU,GPU": "y", "C:\\Users\\a\\b": "z"}}}
+    assert list(paths.absolute_paths(doc)) == [
+        ("records[0].benchmark_app.command", "/work/x/model.xml"),
+        ("machine.devices.C:\\Users\\a\\b", "C:\\Users\\a\\b"),
+    ]
+    for text in ("mobilenet/CPU/offline/hint=throughput", "f32[2,255,80,80]", "frames/s", "1 / 2",
+                 "https://docs.openvino.ai/2026/index.html", "</b></a>", "~/models/m.xml", "./a/b",
+                 "/s", "AUTO", "GPU.0", "TMPDIR/perfguide-bapp", "<tmp>/perfguide-bapp-1"):
+        assert paths.find(text) == [], text
+    for text, found in [("/tmp/x", ["/tmp/x"]), ("see /home/u/a.txt.", ["/home/u/a.txt"]),
+                        ("-report_folder=/tmp/p-1/", ["/tmp/p-1/"]), ("'/root/.cache/z'", ["/root/.cache/z"]),
+                        ("PATH=/usr/bin:/opt/x/bin", ["/usr/bin", "/opt/x/bin"]),
+                        ("D:/models/m.xml", ["D:/models/m.xml"]), ("file:///home/u/x", ["/home/u/x"])]:
+        assert paths.find(text) == found, text
+
+
+def test_portable_rewrites_each_kind_of_local_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+    import tempfile
+
+    monkeypatch.delenv("PERFGUIDE_CACHE", raising=False)
+    monkeypatch.setenv("HOME", "/home/alice")
+    repo, tmp = results.REPO_ROOT, tempfile.gettempdir()
+    cases = {
+        f"{repo}/results/x.json": "results/x.json",
+        f"cd {repo} && make": "cd . && make",
+        f"-m {repo}/.cache/zoo/yolov5n-c044ff212891/model.xml -d CPU":
+            "-m .cache/zoo/yolov5n-c044ff212891/model.xml -d CPU",
+        f"{sys.prefix}/bin/benchmark_app -d CPU": "benchmark_app -d CPU",
+        f"-report_folder {tmp}/perfguide-bapp-wv5s61c3 -json_stats":
+            "-report_folder <tmp>/perfguide-bapp-wv5s61c3 -json_stats",
+        "/home/alice/models/m.xml": "~/models/m.xml",
+        "cannot read /opt/models/m.xml.": "cannot read m.xml.",
+        "C:\\Users\\alice\\m.onnx": "m.onnx",
+    }
+    for text, expected in cases.items():
+        assert paths.portable(text) == expected, text
+        assert paths.portable(expected) == expected  # portable forms stay as they are
+    monkeypatch.setenv("PERFGUIDE_CACHE", "/srv/zoo")
+    assert paths.portable("/srv/zoo/bert-base-1/model.xml") == "<zoo-cache>/bert-base-1/model.xml"
+    untouched = ("mobilenet/CPU/offline/hint=throughput/batch=1/precision=f32 f32[2,255,80,80] "
+                 "releases/2026/4 HETERO:CPU MULTI:CPU,GPU https://example.org/a/b </b>")
+    assert paths.portable(untouched) == untouched
+
+
+def test_portable_doc_rewrites_every_string_and_nothing_else() -> None:
+    doc = {"a": [f"{results.REPO_ROOT}/x/y", 1.5, None, True], f"{results.REPO_ROOT}/k/l": {"n": 3}}
+    before = copy.deepcopy(doc)
+    assert paths.portable_doc(doc) == {"a": ["x/y", 1.5, None, True], "k/l": {"n": 3}}
+    assert doc == before  # a new document: the old one is untouched

@@ -1,59 +1,94 @@
 """A reader's results file is untrusted: markup in any string it carries is shown as text.
 
-The site is built with a hostile benchmark file and a hostile page-results file added (HTML,
-script, Markdown links in every string field the pages show); the built HTML holds none of it as
+The site is built with a hostile benchmark file and a hostile page-results file added: HTML,
+script and Markdown links in every string field the schemas accept (those they refuse are tested
+in tests/test_results.py and tests/test_page_results.py); the built HTML holds none of it as
 markup, and headless Chromium opens every page with no dialog and no injected element."""
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from conftest import REPO, build_site
+from perfguide import pages, results
+from perfguide.errors import UsageError
 
 PAYLOAD = '<img src=x onerror="alert(1)"><script>alert(2)</script>**b**[l](javascript:alert(3))$x$'
 HOSTILE = "zz-hostile-machine"
 
 
-def _poison(value):
-    """Every string of a JSON value with the payload appended (numbers and structure kept)."""
+def poison_accepted(container, key, where: str, check: Callable[[], object], refused: set[str]) -> None:
+    """Append the payload to every string under ``container[key]`` that ``check`` (a schema
+    check of the document) still accepts; a string it refuses is put back and its field noted in
+    ``refused`` (those are covered by the refusal tests of tests/test_results.py and
+    tests/test_page_results.py). Numbers and structure are kept."""
+    value = container[key]
     if isinstance(value, str):
-        return value + PAYLOAD
-    if isinstance(value, list):
-        return [_poison(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _poison(v) for k, v in value.items()}
-    return value
+        container[key] = value + PAYLOAD
+        try:
+            check()
+        except UsageError:
+            container[key] = value
+            refused.add(re.sub(r"\[\d+\]", "[]", where))
+    elif isinstance(value, dict):
+        for k in list(value):
+            poison_accepted(value, k, f"{where}.{k}", check, refused)
+    elif isinstance(value, list):
+        for i in range(len(value)):
+            poison_accepted(value, i, f"{where}[{i}]", check, refused)
 
 
-def hostile_files() -> dict[Path, dict]:
+REFUSED = {  # the string fields a schema keeps to a safe pattern: markup there refuses the file
+    "machine.id", "machine.isa[]", "machine.date", "record.id", "record.model", "record.device",
+    "record.scenario", "record.config.hint", "record.config.precision", "record.compiled.hint",
+    "record.compiled.precision", "record.compiled.execution_devices[]", "record.benchmark_app.mode",
+    "page.device", "page.model", "page.date", "page.source_sha256", "page.code_sha256",
+}  # fmt: skip
+
+
+def hostile_files() -> tuple[dict[Path, dict], set[str]]:
+    """A benchmark file and a page results file with markup in every string the schemas accept
+    (the machine named ``HOSTILE``), and the fields whose markup they refuse."""
+    refused: set[str] = set()
     bench = json.loads((REPO / "results" / "amd-epyc-2c-linux.json").read_text())
-    for key in ("cpu_model", "os", "python", "numpy"):
-        bench["machine"][key] += PAYLOAD
     bench["machine"]["id"] = HOSTILE
-    bench["machine"]["devices"] = {"CPU": PAYLOAD}
+    bench["machine"]["devices"] = {"CPU": "AMD EPYC"}
+    poison_accepted(bench, "machine", "machine", lambda: results.validate(bench), refused)
     for record in bench["records"]:
-        if record.get("warning"):
-            record["warning"] += PAYLOAD
-    pages = json.loads((REPO / "results" / "pages" / "amd-epyc-2c-linux.json").read_text())
-    pages["machine"] = {**pages["machine"], "id": HOSTILE, "cpu_model": "EPYC" + PAYLOAD,
-                        "openvino": "2026" + PAYLOAD, "git_commit": PAYLOAD}
-    for entry in pages["pages"].values():
-        entry["model"] += PAYLOAD
-        entry["output"] += "\n```\n" + PAYLOAD + "\n"
-        entry["observed"] = {k: _poison(v) if not isinstance(v, int | float) else v
-                             for k, v in entry["observed"].items()}
-    pages["pages"]["guide/hints"]["code_sha256"] = PAYLOAD  # stale: its marker shows the commit
-    return {REPO / "results" / f"{HOSTILE}.json": bench,
-            REPO / "results" / "pages" / f"{HOSTILE}.json": pages}
+        poison_accepted({"r": record}, "r", "record", lambda r=record: results.validate_record(r), refused)
+    pages_doc = json.loads((REPO / "results" / "pages" / "amd-epyc-2c-linux.json").read_text())
+    pages_doc["machine"] = {**bench["machine"]}
+    for name in list(pages_doc["pages"]):
+        entry = pages_doc["pages"][name]
+        entry["output"] += "\n```\n"
+        poison_accepted(pages_doc["pages"], name, "page", lambda: pages.validate(pages_doc), refused)
+    pages_doc["pages"]["guide/hints"]["code_sha256"] = "0" * 64  # stale: its marker shows the commit
+    files = {REPO / "results" / f"{HOSTILE}.json": bench,
+             REPO / "results" / "pages" / f"{HOSTILE}.json": pages_doc}  # fmt: skip
+    return files, refused
+
+
+def test_every_string_field_is_either_refused_or_shown_inert() -> None:
+    files, refused = hostile_files()
+    assert refused <= REFUSED, f"the schemas refuse markup in fields not known here: {refused - REFUSED}"
+    assert {"machine.id", "record.id", "record.model", "page.model"} <= refused
+    bench, page_doc = files.values()
+    for doc in files.values():  # free text took the markup
+        assert "<img" in doc["machine"]["cpu_model"] and "<img" in doc["machine"]["os"]
+    assert all("<img" in entry["output"] for entry in page_doc["pages"].values())
+    assert all("<img" in r["warning"] for r in bench["records"] if r["warning"])
+    assert all("<img" in r["benchmark_app"]["command"] for r in bench["records"] if r["benchmark_app"])
 
 
 @pytest.fixture(scope="module")
 def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     site = tmp_path_factory.mktemp("hostile-site")
-    done = build_site(site, hostile_files())
+    done = build_site(site, hostile_files()[0])
     assert done.returncode == 0, f"a hostile file broke the build:\n{done.stdout}\n{done.stderr}"
     return site
 

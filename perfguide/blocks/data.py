@@ -145,23 +145,21 @@ def _rel(path: Path) -> str:
 
 
 def load() -> Build:
-    """Read every results file (validated: a bad one fails the build, named)."""
+    """Read every results file, validated as untrusted input: a bad one (or two files of one
+    machine) fails the build with the loader's one-line message naming the file."""
     from perfguide import pages, results
     from perfguide.errors import UsageError
 
-    bench_files = sorted(results.results_dir().glob("*.json"),
-                         key=lambda p: (p.name.endswith(results.QUICK_SUFFIX), p.name))
-    page_files = sorted(pages.pages_dir().glob("*.json")) if pages.pages_dir().is_dir() else []
+    bench_files = results.files_in(results.results_dir())
+    page_files = pages.files_in()
     committed = _git_committed([*bench_files, *page_files])
     try:
-        def machines(files, loader):
-            for path in files:
-                doc = loader(path)
-                is_committed = committed is None or path in committed
-                yield Machine(doc["machine"], is_committed, _rel(path)), doc
+        def machines(loaded: list[tuple[Path, dict]]) -> list[tuple[Machine, dict]]:
+            return [(Machine(doc["machine"], committed is None or path in committed, _rel(path)), doc)
+                    for path, doc in loaded]
 
-        return Build(pages=list(machines(page_files, pages.load)),
-                     benchmarks=list(machines(bench_files, results.load)))
+        return Build(pages=machines(pages.load_each(page_files)),
+                     benchmarks=machines(results.load_each(bench_files)))
     except UsageError as exc:
         raise RenderError(str(exc)) from exc
 

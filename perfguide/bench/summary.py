@@ -1,0 +1,53 @@
+"""A results record in a few lines, for the terminal."""
+
+from __future__ import annotations
+
+
+def summary(record: dict) -> str:
+    """A few lines describing a record, for the terminal."""
+    lines = [f"{record['id']}"]
+    c = record.get("compiled") or {}
+    if c:
+        lines.append(
+            f"  compiled: hint {c.get('hint')}, {c.get('streams')} streams, {c.get('requests')} requests, "
+            f"{c.get('threads')} threads, precision {c.get('precision')}, "
+            f"on {','.join(c.get('execution_devices', []))}"
+        )
+    if record.get("first_inference_ms"):
+        f = record["first_inference_ms"]
+        lines.append(f"  first inference: cold {f['cold']:.1f} ms (spread {f['cold_spread_pct']:.1f}%), "
+                     f"cached {f['cached']:.1f} ms (spread {f['cached_spread_pct']:.1f}%)")  # fmt: skip
+    if record.get("throughput_fps"):
+        lines.append(f"  throughput: {record['throughput_fps']:.2f} frames/s "
+                     f"({record['count']} inferences in {record['duration_s']:.2f} s)")  # fmt: skip
+    lat = record.get("latency_ms")
+    if lat:
+        lines.append(f"  latency ms: p50 {lat['p50']:.2f}  p90 {lat['p90']:.2f}  p99 {lat['p99']:.2f}  "
+                     f"mean {lat['mean']:.2f}  min {lat['min']:.2f}  max {lat['max']:.2f}")  # fmt: skip
+    rt = record.get("runtime_latency_ms")
+    if rt:
+        lines.append(f"  by the runtime's request timer: p50 {rt['p50']:.2f}  p99 {rt['p99']:.2f} ms; "
+                     f"the caller's clock adds {record['caller_overhead_us']:.0f} us (median)")  # fmt: skip
+    if record.get("server"):
+        s = record["server"]
+        extra = f", max rate {s['max_rate_qps']:.2f}/s for p99 <= {s['p99_bound_ms']:g} ms" if s.get(
+            "p99_bound_ms") else ""
+        lines.append(f"  server: {s['rate_qps']:.2f} queries/s{extra}")
+    if record.get("benchmark_app"):
+        b = record["benchmark_app"]
+        if b["mode"] == "offline":
+            lines.append(f"  benchmark_app: {b['throughput_fps']:.2f} FPS (median run); best run / best run "
+                         f"= {b['ratio']:.3f}")  # fmt: skip
+        else:
+            lines.append(
+                f"  benchmark_app: median {b['latency_ms_p50']:.2f} ms (median run); best run / best "
+                f"run = {b['ratio']:.3f} by the same request timer, {b['ratio_caller']:.3f} by the "
+                "caller's clock"
+            )
+    if record.get("gflops"):
+        lines.append(f"  achieved: {record['gflops']:.1f} GFLOP/s")
+    lines.append(f"  repeats: {len(record['repeats'])}, spread {record['spread_pct']:.1f}%; "
+                 f"peak RSS {record['peak_rss_mib']:.0f} MiB")  # fmt: skip
+    if record.get("warning"):
+        lines.append(f"  WARNING: {record['warning']}")
+    return "\n".join(lines)
