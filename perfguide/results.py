@@ -322,6 +322,24 @@ def check_each(paths: Iterable[str | os.PathLike]) -> Checked:
     return check_set(paths, load, lambda d: (d["machine"]["id"], d["quick"]), describe, check_name)
 
 
+def report_checked(checked: Checked, summary: Callable[[dict], str]) -> int:
+    """What ``validate`` prints: ``ok: <file> (<summary>)`` on stdout for each good file, one
+    ``error:`` line on stderr for each bad one, the last raised as a UsageError (exit 2)."""
+    import sys
+
+    failed = []
+    for path, doc, error in checked:
+        if error is not None:
+            failed.append(str(error))
+        else:
+            print(f"ok: {path} ({summary(doc)})")
+    for message in failed[:-1]:
+        print(f"error: {message}", file=sys.stderr)
+    if failed:
+        raise UsageError(failed[-1])
+    return 0
+
+
 def load(path: str | os.PathLike, *, check_file_name: bool = True) -> dict:
     """Read and validate one results file; any problem is a UsageError naming the file."""
     doc = validate(read_json(path), path)

@@ -234,17 +234,8 @@ def cmd_validate(args) -> int:
     if not files:
         print(f"no results files in {results.results_dir()}", file=sys.stderr)
         return 0
-    failed = []
-    for f, doc, error in results.check_each(files):
-        if error is not None:
-            failed.append(str(error))
-            continue
-        print(f"ok: {f} ({len(doc['records'])} records{', quick' if doc['quick'] else ''})")
-    for message in failed[:-1]:
-        print(f"error: {message}", file=sys.stderr)
-    if failed:
-        raise UsageError(failed[-1])
-    return 0
+    return results.report_checked(results.check_each(files), lambda doc: f"{len(doc['records'])} records"
+                                  + (", quick" if doc["quick"] else ""))  # fmt: skip
 
 
 # --------------------------------------------------------------------------------------------

@@ -132,17 +132,9 @@ def validate(files: list[Path]) -> int:
     if not files:
         print(f"no page results files in {pages.pages_dir()}", file=sys.stderr)
         return 0
-    failed = []
-    for path, doc, error in pages.check_each(files):
-        if error is not None:
-            failed.append(str(error))
-            continue
-        print(f"ok: {path} ({len(doc['pages'])} pages)")
-    for message in failed[:-1]:
-        print(f"error: {message}", file=sys.stderr)
-    if failed:
-        raise UsageError(failed[-1])
-    return 0
+    from perfguide.results import report_checked
+
+    return report_checked(pages.check_each(files), lambda doc: f"{len(doc['pages'])} pages")
 
 
 def check() -> int:
