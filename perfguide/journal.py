@@ -113,6 +113,17 @@ class Journal:
             if not self.points:
                 self.path.unlink(missing_ok=True)
 
+    def stop(self, exc: BaseException) -> None:
+        """The run is ending early (stopped by a signal, or failed): close the journal and,
+        when it holds finished points, say how to continue."""
+        import sys
+
+        self.close()
+        if self.points:
+            how = f"stopped ({exc})" if isinstance(exc, KeyboardInterrupt) else "failed"
+            print(f"{how}: {self.points} finished point(s) are kept in {self.path}; continue with the "
+                  "same command and --resume", file=sys.stderr)
+
     def remove(self) -> None:
         """The run is complete and its file written: the journal is no longer needed."""
         self.close()

@@ -11,14 +11,13 @@ to the reader's own ``.xml``/``.onnx``), and pytest calls ``main`` directly with
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from collections.abc import Callable
 from typing import Any
 
 from perfguide.devices import check_device
-from perfguide.errors import run_cli
+from perfguide.errors import Parser, run_cli
 
 
 def snippet_main(
@@ -27,7 +26,7 @@ def snippet_main(
     """Parse ``--device``/``--model``/``--json`` and run ``main``; exit 2 on bad input."""
 
     def _cli(argv: list[str] | None) -> int:
-        parser = argparse.ArgumentParser(description=doc or main.__doc__)
+        parser = Parser(description=doc or main.__doc__)
         parser.add_argument("--device", default="CPU", help="OpenVINO device (default: CPU)")
         parser.add_argument(
             "--model",

@@ -242,15 +242,13 @@ def run_all(paths: list[Path], args) -> int:
                 start = time.perf_counter()
                 failed = execute_in_child(path, target, args.frames, args.timeout)
                 if failed:
-                    journal.close()
+                    journal.stop(RuntimeError(failed))
                     print(f"error: {path.name} failed ({failed}); {target} left as it was", file=sys.stderr)
                     return 1
                 journal.add(str(path), {"seconds": round(time.perf_counter() - start, 1)})
                 print(f"wrote {target} ({time.perf_counter() - start:.0f} s)")
-    except KeyboardInterrupt as exc:
-        journal.close()
-        print(f"stopped ({exc}): the finished notebooks are written; continue with the same command "
-              "and --resume", file=sys.stderr)  # fmt: skip
+    except BaseException as exc:
+        journal.stop(exc)
         raise
     journal.remove()
     return 0

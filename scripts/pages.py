@@ -100,10 +100,8 @@ def regenerate(args) -> int:
                 print(f"running {page} on {device} ...", file=sys.stderr)
                 entries[page] = pages.run_page(page, device)
                 journal.add(page, entries[page])
-    except KeyboardInterrupt as exc:
-        journal.close()
-        print(f"stopped ({exc}): {len(entries)} finished page(s) kept in {journal.path}; continue "
-              "with the same command and --resume", file=sys.stderr)  # fmt: skip
+    except BaseException as exc:
+        journal.stop(exc)
         raise
     pages.store(path, machine, entries)
     journal.remove()

@@ -122,11 +122,39 @@ def test_a_stale_result_is_shown_marked_and_feeds_no_guard(machines) -> None:
     machines(slow_committed=True, slow_stale=True)
     out = render(REGION % "{{ claim guide/async async_fps > sync_fps }}")  # would fail on slow
     slow = out.split('=== "slow')[1]
-    assert "older version of this page's code" in slow and "<code>abcdef1</code>" in slow
+    assert "older version of the code" in slow and "<code>abcdef1</code>" in slow
     assert "2026-11-30" in slow
     assert "Ran 90." in slow and "guard-note" not in slow
     table = render("{{ async-loops }}\n")
     assert table.count("older version") == 1
+
+
+def test_a_value_an_older_snippet_did_not_measure_shows_as_not_measured(machines) -> None:
+    """A stale result lacks what the page quotes since: a dash in its tab, and the prose it would
+    choose is not chosen; a fresh result lacking it still fails the build."""
+    machines(slow_committed=True, slow_stale=True)
+    text = ("{{ machines guide/async }}\nNew {{ value guide/async new_key 0 }}."
+            "{{ if claim guide/async new_key > sync_fps }} Faster.{{ end-if }}\n{{ end-machines }}\n")
+    with pytest.raises(RenderError, match="fast have no value 'new_key'"):
+        render(text)
+    data.build().pages[0][1]["pages"][PAGE]["observed"]["new_key"] = 200.0
+    data.reset(data.build())
+    out = render(text)
+    fast, slow = out.split('=== "slow')
+    assert "New 200." in fast and "Faster." in fast
+    assert "New <abbr" in slow and "not measured" in slow and "Faster." not in slow
+
+
+@pytest.mark.parametrize("page", pages.snippet_pages())
+def test_every_page_opens_with_the_note_of_where_its_code_ran(page: str) -> None:
+    """One note, from the snippet module's own DEVICES and MODEL, instead of a paragraph per page."""
+    module = pages.load_snippet(page)
+    note = blocks.get("run-it-yourself").function()(page)
+    assert f"`snippets/{page}.py`" in note and f"--model {module.MODEL}" in note
+    doc = (Path(__file__).resolve().parents[1] / "docs" / f"{page}.md").read_text()
+    if page not in ("guide/gpu", "guide/legacy"):  # their openings say more: what was not run
+        assert f"{{{{ run-it-yourself {page} }}}}" in doc
+    assert "Every example on this page is cut from" not in doc
 
 
 def test_fenced_blocks_stay_literal(machines) -> None:
@@ -167,7 +195,7 @@ def test_committed_means_tracked_by_git_and_unchanged() -> None:
     probe = REPO_ROOT / "results" / "zz-untracked-probe.json"
     probe.write_text("{}")
     try:
-        found = data._git_committed([tracked, probe])
+        found = data.git_committed([tracked, probe])
     finally:
         probe.unlink()
     if found is None:

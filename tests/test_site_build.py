@@ -71,4 +71,4 @@ def test_a_readers_machine_is_shown_with_notes_and_never_breaks_the_build(
                      + re.search(r"\(.*\)", notes[0])[0]]
     assert f"note for {READER} on guide/tensors.md" in log
     hints = (site / "guide" / "hints" / "index.html").read_text()
-    assert "Measured with an older version of this page" in hints and hints.count("older version") >= 1
+    assert "Measured with an older version of the code" in hints and hints.count("older version") >= 1

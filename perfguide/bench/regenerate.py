@@ -112,10 +112,8 @@ def regenerate(opts: Options) -> int:
     try:
         with stop_on_signals():
             reused = _run(points, done, journal, ctx, records, failures, estimate)
-    except KeyboardInterrupt as exc:
-        journal.close()
-        print(f"stopped ({exc}): the finished points are kept in {journal.path}; continue with "
-              f"the same command and --resume", file=sys.stderr)  # fmt: skip
+    except BaseException as exc:
+        journal.stop(exc)
         raise
     machine = describe_machine(mid)
     command = "python scripts/benchmark.py regenerate" + (" " + " ".join(opts.argv) if opts.argv else "")

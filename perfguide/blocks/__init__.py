@@ -26,6 +26,11 @@ class RenderError(Exception):
     """A data block cannot be rendered (missing or invalid data): fails the site build."""
 
 
+class NotMeasured(RenderError):
+    """A stale page result (from an older version of its snippet) lacks a value the page now
+    quotes: the figure shows as not measured, never as a build failure or a made-up number."""
+
+
 @dataclass(frozen=True)
 class Block:
     name: str
@@ -46,6 +51,7 @@ REGISTRY: dict[str, Block] = {
     **_blocks("table",
               zoo_table="zoo:zoo_table",
               page_output="prose:page_output",
+              run_it_yourself="prose:run_it_yourself",
               benchmark_machines="benchmarks:machines_table",
               benchmark_fastest="benchmarks:fastest",
               benchmark_table="benchmarks:table",

@@ -17,7 +17,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from perfguide.blocks import RenderError
+from perfguide.blocks import NotMeasured, RenderError
 
 # Instruction sets that change what a CPU computes in, for a machine's short label.
 _F16 = ("avx512_fp16", "amx_fp16")
@@ -82,8 +82,9 @@ class Entry:
         try:
             return self.observed[key]
         except (KeyError, TypeError):
-            raise RenderError(f"{self.page}: the page results of {self.machine.id} have no value "
-                              f"{key!r}: regenerate the page") from None
+            error = NotMeasured if self.stale else RenderError
+            raise error(f"{self.page}: the page results of {self.machine.id} have no value "
+                        f"{key!r}: regenerate the page") from None
 
     def filled(self, key: str, kind: type = list):
         """An observed table or mapping that must not be empty (a build error names it)."""
@@ -115,7 +116,7 @@ _build: Build | None = None
 _current: ContextVar[Machine | None] = ContextVar("machine", default=None)
 
 
-def _git_committed(paths: list[Path]) -> set[Path] | None:
+def git_committed(paths: list[Path]) -> set[Path] | None:
     """The paths git tracks with no uncommitted change; None outside a git checkout."""
     from perfguide.results import REPO_ROOT
 
@@ -152,7 +153,7 @@ def load() -> Build:
 
     bench_files = results.files_in(results.results_dir())
     page_files = pages.files_in()
-    committed = _git_committed([*bench_files, *page_files])
+    committed = git_committed([*bench_files, *page_files])
     try:
         def machines(loaded: list[tuple[Path, dict]]) -> list[tuple[Machine, dict]]:
             return [(Machine(doc["machine"], committed is None or path in committed, _rel(path)), doc)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 
 from perfguide import blocks
-from perfguide.blocks import RenderError, data, fmt, guards
+from perfguide.blocks import NotMeasured, RenderError, data, fmt, guards
 
 FENCE = re.compile(r"^\s*(?P<fence>`{3,}|~{3,})")
 BLOCK = re.compile(r"\{\{\s*(?P<name>[a-z][\w-]*)(?P<args>(?:\s+[^\s}]+)*)\s*\}\}")
@@ -42,6 +42,8 @@ def _fill(match: re.Match) -> str:
         return ""  # an audit checks the prose; it draws no chart
     try:
         return block.function()(*args)
+    except NotMeasured:  # a stale result from before the page quoted this value
+        return fmt.not_measured()
     except TypeError as exc:
         raise RenderError(f"{{{{ {name} {' '.join(args)} }}}}: wrong arguments ({exc})") from None
 

@@ -72,12 +72,17 @@ def per_machine(items: Iterable[tuple[data.Machine, object]], render: Callable[.
     return tabs(parts)
 
 
+def not_measured() -> str:
+    """In place of a figure that an older version of the page's code did not measure."""
+    return '<abbr title="not measured by the older version of the code these figures came from">–</abbr>'
+
+
 def stale_marker(entry: data.Entry) -> str:
     """The warning above a page result from an older version of its snippet's code."""
     info = entry.machine.info
     commit = code(str(info.get("git_commit") or "unknown commit")[:7])
     date = text(str(entry.data.get("date") or info.get("date") or "an unknown date")[:10])
-    return (f'!!! warning "Measured with an older version of this page\'s code"\n'
+    return (f'!!! warning "Measured with an older version of the code"\n'
             f"    These figures of **{text(entry.machine.id)}** came from `snippets/{entry.page}.py` "
             f"as it was at commit {commit}, on {date}. They are shown as measured but no longer "
             f"check the prose; `python scripts/pages.py regenerate {entry.page}` on that machine "

@@ -16,7 +16,7 @@ import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from perfguide.blocks import RenderError, data, fmt
+from perfguide.blocks import NotMeasured, RenderError, data, fmt
 
 PRECISION_PAGE = "guide/precision"
 RELATIONS: dict[str, Callable[[float, float], bool]] = {
@@ -44,7 +44,10 @@ def _judge(page: str, block: str, what: str, check: Callable[[data.Entry], tuple
     entry = data.entry(page, block)
     if entry is None:
         return Verdict(False, f"no results for {page} to check {what}")
-    return Verdict(*check(entry), stale=entry.stale)
+    try:
+        return Verdict(*check(entry), stale=entry.stale)
+    except NotMeasured:  # an older snippet did not measure it: such prose is not chosen
+        return Verdict(False, f"{what}: not measured by that version of the page's code", stale=True)
 
 
 def claim(page: str, left: str, relation: str, right: str) -> Verdict:

@@ -70,3 +70,43 @@ def page_output(page: str) -> str:
         return f'??? example page-output "{title}"\n\n    {fence}text\n{body}\n    {fence}\n'
 
     return fmt.page_tabs(page, box)
+
+
+# Where the tests run a snippet module, by what its DEVICES declares (None: every device).
+_WHERE = {
+    None: ("on every device the testing machine has — CPU, GPU and NPU where present, and the "
+           "virtual devices — and skips, saying why, the ones it lacks", "CPU"),
+    ("CPU",): ("on the CPU, and on nothing else", "CPU"),
+    ("GPU",): ("on every GPU the testing machine has, and skips, saying why, where there is none",
+               "GPU"),
+    ("AUTO",): ("on `AUTO` over every real device of the testing machine", "AUTO"),
+    ("HETERO",): ("on `HETERO` over every real device of the testing machine", "HETERO:CPU"),
+}
+
+
+def run_it_yourself(page: str) -> str:
+    """The note every guide page opens with: which snippet module its examples are cut from,
+    where the tests run it (from the module's ``DEVICES``), and the commands to run it."""
+    from perfguide import pages
+    from perfguide.blocks import RenderError
+
+    module = pages.load_snippet(page)
+    devices = getattr(module, "DEVICES", None)
+    key = tuple(devices) if devices is not None else None
+    if key in _WHERE:
+        where, device = _WHERE[key]
+    elif key and all(family in ("CPU", "GPU", "NPU") for family in key):
+        names = [{"CPU": "the CPU"}.get(f, f"every {f}") for f in key]
+        where = (f"on {', '.join(names[:-1])} and {names[-1]} the testing machine has, and skips, "
+                 "saying why, what it lacks")
+        device = key[0]
+    else:
+        raise RenderError(f"{{{{ run-it-yourself {page} }}}}: no wording for DEVICES = {devices}")
+    script = f"snippets/{page}.py"
+    return (f'!!! example "Every example on this page ran"\n'
+            f"    Each example is cut from `{script}`, which the test suite runs {where}. Run it on "
+            f"your machine, and on your own model:\n\n"
+            f"    ```console\n"
+            f"    $ python {script} --device {device} --model {module.MODEL}\n"
+            f"    $ python {script} --device {device} --model path/to/your_model.xml\n"
+            f"    ```\n")

@@ -6,6 +6,7 @@ Run it yourself:  python snippets/guide/async.py --device CPU --model mobilenet
 
 from __future__ import annotations
 
+import threading
 import time
 
 import numpy as np
@@ -142,6 +143,29 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
         queue.wait_all()
         return run
     # --8<-- [end:async-queue]
+
+    # --8<-- [start:callback-restart]
+    # A request may start itself again from its own callback, as OpenVINO's async
+    # classification sample does; what a callback must never do is wait() on it.
+    chain = compiled_model.create_infer_request()
+    chain_answers: list[tuple[int, float]] = []
+    chain_done = threading.Event()
+
+    def infer_again(_userdata) -> None:
+        chain_answers.append(consume(chain.get_output_tensor(0).data))
+        if len(chain_answers) < 5:
+            chain.start_async()  # the same request and input, from its own callback
+        else:
+            chain_done.set()
+
+    chain.set_callback(infer_again, None)
+    chain.start_async({0: capture(0)})
+    chain_done.wait(timeout=60)
+    print(f"{len(chain_answers)} inferences, each started from the callback "
+          "of the one before")
+    # --8<-- [end:callback-restart]
+    result["callback_chain_inferences"] = len(chain_answers)
+    result["callback_chain_answers_agree"] = len(set(chain_answers)) == 1
 
     # --8<-- [start:no-overlap-control]
     def control_loop() -> dict:

@@ -112,16 +112,37 @@ def main(device: str, model: str, frames: int = FRAMES, rounds: int = ROUNDS) ->
         name: str(settings["PERFORMANCE_HINT"]) for name, settings in each_device.items()}
 
     # --8<-- [start:schedule-policy]
-    # Under CUMULATIVE_THROUGHPUT, requests go round robin over the devices by default;
-    # DEVICE_PRIORITY fills the first device in the list before the next one gets any.
-    fastest_first = core.compile_model(
+    # The policy that decides which device a request goes to, as compiled by default:
+    default_policy = everywhere.get_property(intel_auto.schedule_policy)
+    print(f"default schedule policy: {default_policy}")
+    # ROUND_ROBIN hands the requests to the devices in turn instead.
+    in_turn = core.compile_model(
         model, f"AUTO:{candidates}",
         {hints.performance_mode: hints.PerformanceMode.CUMULATIVE_THROUGHPUT,
-         intel_auto.schedule_policy: intel_auto.SchedulePolicy.DEVICE_PRIORITY})
-    print(f"schedule policy: {fastest_first.get_property(intel_auto.schedule_policy)}")
+         intel_auto.schedule_policy: intel_auto.SchedulePolicy.ROUND_ROBIN})
+    print(f"asked for: {in_turn.get_property(intel_auto.schedule_policy)}")
     # --8<-- [end:schedule-policy]
-    policy = fastest_first.get_property(intel_auto.schedule_policy)
-    result["schedule_policy_read_back"] = str(policy).split(".")[-1]
+    for key, compiled_policy in (("default", everywhere), ("read_back", in_turn)):
+        policy = compiled_policy.get_property(intel_auto.schedule_policy)
+        result[f"schedule_policy_{key}"] = str(policy).split(".")[-1]
+
+    # --8<-- [start:model-priority]
+    # Which devices take props.hint.model_priority? Each lists what it supports.
+    takes_priority = {}
+    for name in [*core.available_devices, "AUTO", "MULTI", "HETERO", "BATCH"]:
+        supported = core.get_property(name, props.supported_properties)
+        takes_priority[name] = props.hint.model_priority() in supported
+    print("model_priority accepted by: "
+          + ", ".join(name for name, takes in takes_priority.items() if takes))
+    # AUTO uses it to give the high-priority model the best device.
+    urgent = core.compile_model(model, "AUTO",
+                                {props.hint.model_priority: props.hint.Priority.HIGH})
+    print(f"AUTO read back: {urgent.get_property(props.hint.model_priority)}")
+    # --8<-- [end:model-priority]
+    result["model_priority_devices"] = [name for name, takes in takes_priority.items() if takes]
+    result["model_priority_refused_by"] = [name for name, takes in takes_priority.items()
+                                           if not takes]
+    result["model_priority_read_back"] = str(urgent.get_property(props.hint.model_priority))
 
     # --8<-- [start:multi]
     # Still accepted; AUTO replaces it.

@@ -105,7 +105,12 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
             times.append((time.perf_counter() - start) * 1000)
         return float(np.median(times))
 
-    cores = os.cpu_count()
+    # The cores this process may use: physical ones (an SMT sibling shares its core's
+    # units) within its affinity mask, as a container or taskset limits it. The LATENCY
+    # hint gives its single CPU stream exactly these; os.cpu_count() counts neither.
+    cores = core.compile_model(
+        model, "CPU", {hints.performance_mode: hints.PerformanceMode.LATENCY}
+    ).get_property(props.inference_num_threads)
     by_threads = {}
     for threads in sorted({1, cores}):
         compiled = core.compile_model(model, device, {

@@ -155,6 +155,35 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
     result["changed_config_new_blobs"] = config_blobs
     result["changed_model_loaded_from_cache"] = model_from_cache
     result["changed_model_new_blobs"] = model_blobs
+    # --8<-- [start:cache-by-path]
+    # compile_model(path) looks a blob up by the file's path; the blob also records the
+    # file's size and modification time. A model object is looked up by its graph and
+    # weights.
+    def model_files(path: str) -> list[str]:
+        stem, ext = os.path.splitext(path)
+        weights = stem + ".bin"
+        return [path, weights] if ext == ".xml" and os.path.exists(weights) else [path]
+
+    by_path = tempfile.mkdtemp(prefix="ov-cache-")
+    first_result({props.cache_dir: by_path})  # fills the cache for the model's own path
+    moved = tempfile.mkdtemp(prefix="ov-model-")
+    for name in model_files(model_path):
+        shutil.copy2(name, moved)  # the same bytes and times, in another folder
+    copy = os.path.join(moved, os.path.basename(model_path))
+    _, _, copy_hit = first_result({props.cache_dir: by_path}, copy)
+    os.utime(copy)  # the same file at the same path, modified now
+    _, _, touched_hit = first_result({props.cache_dir: by_path}, copy)
+    first_result({props.cache_dir: by_path}, core.read_model(model_path))
+    _, _, object_hit = first_result({props.cache_dir: by_path}, core.read_model(copy))
+    print(f"the file at another path: loaded_from_cache={copy_hit}")
+    print(f"the same path, modified: loaded_from_cache={touched_hit}")
+    print(f"a model object read from the copy: loaded_from_cache={object_hit}")
+    # --8<-- [end:cache-by-path]
+    shutil.rmtree(by_path, ignore_errors=True)
+    shutil.rmtree(moved, ignore_errors=True)
+    result["copied_file_loaded_from_cache"] = copy_hit
+    result["touched_file_loaded_from_cache"] = touched_hit
+    result["model_object_loaded_from_cache"] = object_hit
     try:  # which properties enter the device's cache key (an internal property, not always there)
         result["caching_properties"] = sorted(core.get_property(device, "CACHING_PROPERTIES"))
     except RuntimeError:

@@ -7,8 +7,10 @@ Run it yourself:  python snippets/guide/precision.py --device CPU --model mobile
 from __future__ import annotations
 
 import collections
+import contextlib
 import fcntl
 import hashlib
+import io
 import json
 import time
 from contextlib import contextmanager
@@ -17,6 +19,7 @@ from pathlib import Path
 import nncf
 import numpy as np
 import openvino as ov
+import openvino.opset15 as ops
 import openvino.properties as props
 import openvino.properties.device as device_props
 import openvino.properties.hint as hints
@@ -119,6 +122,59 @@ def main(device: str, model: str, frames: int = FRAMES, samples: int = SAMPLES) 
     result["runs_in"]["PERFORMANCE"] = runs_in(by_mode)  # the loop's last mode
     result["runs_in"]["ACCURACY"] = runs_in(
         core.compile_model(model, device, {hints.execution_mode: hints.ExecutionMode.ACCURACY}))
+
+    # --8<-- [start:execution-mode-cost]
+    # ACCURACY also turns dynamic quantization off: the on-the-fly int8 of the
+    # activations that feed layers with compressed weights. A stack of such layers,
+    # like an LLM's after nncf.compress_weights:
+    width, tokens = 1024, 32
+    mlp_rng = np.random.default_rng(1)
+    tokens_in = ops.parameter([tokens, width], ov.Type.f32, name="tokens")
+    layer = tokens_in
+    for _ in range(8):
+        weight = mlp_rng.standard_normal((width, width), dtype=np.float32)
+        layer = ops.relu(ops.matmul(layer, ops.constant(weight / np.float32(32)),
+                                    transpose_a=False, transpose_b=True))
+    with contextlib.redirect_stdout(io.StringIO()):  # not NNCF's progress bar
+        int8_weights = nncf.compress_weights(ov.Model([layer], [tokens_in], "mlp"))
+    batch = mlp_rng.random((tokens, width), dtype=np.float32)
+    modes = {
+        "PERFORMANCE": {hints.execution_mode: hints.ExecutionMode.PERFORMANCE},
+        "PERFORMANCE, group size 0": {
+            hints.execution_mode: hints.ExecutionMode.PERFORMANCE,
+            hints.dynamic_quantization_group_size: 0},
+        "ACCURACY": {hints.execution_mode: hints.ExecutionMode.ACCURACY},
+    }
+    compiled_modes = {name: core.compile_model(int8_weights, device, config)
+               for name, config in modes.items()}
+    best_ms = dict.fromkeys(compiled_modes, float("inf"))
+    for _ in range(5):  # interleaved: a busy moment falls on every mode alike
+        for name, compiled_mode in compiled_modes.items():
+            request = compiled_mode.create_infer_request()
+            request.infer({0: batch})  # warm
+            start = time.perf_counter()
+            for _ in range(10):
+                request.infer({0: batch})
+            per_call = (time.perf_counter() - start) / 10 * 1000
+            best_ms[name] = min(best_ms[name], per_call)
+    def group_size(compiled_model: ov.CompiledModel) -> int | None:
+        """The group size the device chose; None where it does not say (AUTO)."""
+        try:
+            return int(compiled_model.get_property(
+                hints.dynamic_quantization_group_size))
+        except RuntimeError:
+            return None
+
+    for name, compiled_mode in compiled_modes.items():
+        print(f"{name}: {best_ms[name]:.2f} ms, "
+              f"dynamic quantization group size {group_size(compiled_mode)}")
+    # --8<-- [end:execution-mode-cost]
+    for name, key in (("PERFORMANCE", "performance"), ("ACCURACY", "accuracy")):
+        result[f"dq_group_size_{key}"] = group_size(compiled_modes[name])
+    result["int8_weights_ms"] = best_ms
+    result["int8_weights_accuracy_vs_performance"] = best_ms["ACCURACY"] / best_ms["PERFORMANCE"]
+    result["int8_weights_no_dq_vs_performance"] = (
+        best_ms["PERFORMANCE, group size 0"] / best_ms["PERFORMANCE"])
 
     int8_path = int8_cache_path(model_path)
     facts = int8_path.with_name("quantize.json")  # how long the quantization took, for the page

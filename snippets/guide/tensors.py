@@ -24,6 +24,11 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
     """Run every example of the Inputs and tensors page on ``device`` and return what it observed."""
     model_path = model
     result: dict = {"device": device}
+    inputs = ov.Core().read_model(model_path).inputs  # a reader's own model: check it first
+    if len(inputs) != 1 or inputs[0].partial_shape.is_dynamic or inputs[0].element_type != ov.Type.f32:
+        raise UsageError(f"this page needs a model with one static f32 input: {model_path} has "
+                         f"{', '.join(f'{i.element_type.get_type_name()}{i.partial_shape}' for i in inputs)}"
+                         "; make it static with model.reshape (see the Dynamic shapes page)")
 
     # --8<-- [start:compile]
     core = ov.Core()
@@ -36,9 +41,6 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
     video = [rng.random(shape, dtype=np.float32) for _ in range(3)]
     frame = video[0]
     # --8<-- [end:compile]
-    port = compiled_model.input(0)
-    if len(compiled_model.inputs) != 1 or port.partial_shape.is_dynamic or port.element_type != ov.Type.f32:
-        raise UsageError(f"this page needs a model with one static f32 input: {model_path}")
 
     # --8<-- [start:get-input-tensor]
     request = compiled_model.create_infer_request()

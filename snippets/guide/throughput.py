@@ -6,7 +6,6 @@ Run it yourself:  python snippets/guide/throughput.py --device CPU --model mobil
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -161,8 +160,14 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
     # --8<-- [end:run-queue]
 
     # --8<-- [start:streams-sweep]
+    # The cores this process may use: physical ones (an SMT sibling shares its core's
+    # units) within its affinity mask, as a container or taskset limits it. The LATENCY
+    # hint gives its single CPU stream exactly these; os.cpu_count() counts neither.
+    cores = core.compile_model(
+        model, "CPU", {hints.performance_mode: hints.PerformanceMode.LATENCY}
+    ).get_property(props.inference_num_threads)
     stream_runs = {}
-    for streams in stream_counts(os.cpu_count()):
+    for streams in stream_counts(cores):
         # No hint: the explicit stream count decides.
         # One request per stream keeps each busy.
         compiled = core.compile_model(model, device, {props.streams.num: streams})
@@ -276,7 +281,6 @@ def main(device: str, model: str, frames: int = FRAMES) -> dict:
             raise RuntimeError("an instance failed")
         return count * count_each / (time.perf_counter() - start)
 
-    cores = os.cpu_count()
     one_fps = run_instances(1, threads=cores)
     two_fps = run_instances(2, threads=max(1, cores // 2))
     print(f"one instance with {cores} threads: {one_fps:.1f} frames/s; "

@@ -25,6 +25,14 @@ def test_every_loop_gives_the_same_answers(device: str) -> None:
 
 
 @pytest.mark.parametrize("device", DEVICES)
+def test_a_request_can_start_itself_again_from_its_callback(device: str) -> None:
+    """What the page's callback rules allow: the chain of five ran to its end, on one input."""
+    r = run_snippet(PAGE, device)
+    assert r["callback_chain_inferences"] == 5
+    assert r["callback_chain_answers_agree"]
+
+
+@pytest.mark.parametrize("device", DEVICES)
 def test_only_the_async_pipeline_overlaps_capture_and_inference(device: str) -> None:
     r = run_snippet(PAGE, device)
     assert r["sync_overlapping_captures"] == 0

@@ -63,7 +63,10 @@ def test_cumulative_throughput_runs_every_device_with_the_throughput_hint(device
 
 @pytest.mark.parametrize("device", DEVICES)
 def test_schedule_policy_is_read_back(device: str) -> None:
-    assert run_snippet(PAGE, device)["schedule_policy_read_back"] == "DEVICE_PRIORITY"
+    """The default the page names is the one the runtime reports, and a policy asked for sticks."""
+    got = run_snippet(PAGE, device)
+    assert got["schedule_policy_default"] == "DEVICE_PRIORITY"
+    assert got["schedule_policy_read_back"] == "ROUND_ROBIN"
 
 
 @pytest.mark.parametrize("device", DEVICES)

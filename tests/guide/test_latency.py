@@ -39,6 +39,20 @@ def test_the_cache_is_filled_then_used(device: str) -> None:
 
 
 @pytest.mark.parametrize("device", DEVICES)
+def test_a_path_keys_the_cache_and_a_model_object_its_contents(device: str) -> None:
+    """What the page says of shipping a cache: a file found by its path and modification time
+    misses once it is moved or touched; a model object read from the moved copy still hits."""
+    from perfguide.devices import family
+
+    r = run_snippet(PAGE, device)
+    assert r["model_object_loaded_from_cache"] is True
+    # BATCH reads the file into a model object before compiling: its blobs follow the contents.
+    by_contents = family(device) == "BATCH"
+    assert r["copied_file_loaded_from_cache"] is by_contents
+    assert r["touched_file_loaded_from_cache"] is by_contents
+
+
+@pytest.mark.parametrize("device", DEVICES)
 def test_a_changed_model_misses_the_cache(device: str) -> None:
     """The cache key includes the model: a reshaped model compiles anew and adds one blob."""
     r = run_snippet(PAGE, device)

@@ -63,6 +63,20 @@ def test_lower_precision_stays_close_to_f32(device: str) -> None:
 
 
 @pytest.mark.parametrize("device", DEVICES)
+def test_accuracy_mode_turns_dynamic_quantization_off(device: str) -> None:
+    """What the page says ACCURACY does besides precision, read back from the compiled models."""
+    from perfguide.devices import VIRTUAL, family
+
+    r = run_snippet(PAGE, device)
+    assert all(ms > 0 for ms in r["int8_weights_ms"].values())
+    if family(device) in VIRTUAL and r["dq_group_size_accuracy"] is None:
+        pytest.skip(f"{device} does not report the group size of the devices it uses")
+    assert r["dq_group_size_accuracy"] == 0
+    if family(device) == "CPU":  # the CPU quantizes on the fly by default
+        assert r["dq_group_size_performance"] > 0
+
+
+@pytest.mark.parametrize("device", DEVICES)
 def test_int8_errs_more_than_bf16(device: str) -> None:
     """The page says int8 trades more accuracy than bf16: on average over the samples, it does."""
     r = run_snippet(PAGE, device)
