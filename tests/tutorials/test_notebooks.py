@@ -58,9 +58,33 @@ VERSUS = re.compile(
     r"|no clear difference.*\((?P<even>[\d.]+)x\))$"
 )
 FIRST_STEPS = {"cold compile": "cold (empty cache)", "cached compile": "cached"}
+TORCH_THREADS = re.compile(r"^torch \S+, threads: (?P<threads>\d+)$")
+TORCH_SAME = "PyTorch gives the same results as ONNX Runtime: True"
+TORCH_SKIPPED = "**PyTorch baseline skipped:** `torch` cannot be imported here"
+HAS_TORCH = importlib.util.find_spec("torch") is not None
 NOISE_LINE = re.compile(r"^step 2 and its repeat differed by (?P<control>[\d.]+)%: "
                         r"changes under (?P<noise>[\d.]+)% are called noise$")
 CONTROL = "OpenVINO, again (control)"
+
+
+def markdown_outputs(nb) -> str:
+    """The Markdown the notebook's code cells displayed (a skipped step's note, for one)."""
+    return "".join(output.get("data", {}).get("text/markdown", "") for cell in nb.cells
+                   if cell.cell_type == "code" for output in cell.get("outputs", []))
+
+
+def pytorch_problems(lines: list[str]) -> list[str]:
+    """What is missing from a run's PyTorch baseline: its threads, its check, its figure, its comparison."""
+    problems = []
+    if not any(map(TORCH_THREADS.match, lines)):
+        problems.append("PyTorch's thread count was not printed")
+    if not any(line.startswith(TORCH_SAME) for line in lines):
+        problems.append("PyTorch's results were not shown to match ONNX Runtime's")
+    if "PyTorch" not in figures(lines)[0]:
+        problems.append("no PyTorch figure was printed")
+    if not any((m := VERSUS.match(line)) and (m["a"], m["b"]) == ("OpenVINO", "PyTorch") for line in lines):
+        problems.append("no 'OpenVINO vs PyTorch' comparison was printed")
+    return problems
 
 
 def figures(lines: list[str]) -> tuple[dict[str, float], bool]:
@@ -152,6 +176,14 @@ def test_stored_outputs_are_from_a_full_run(name: str) -> None:
     assert len(counts) == 1, f"steps ran different frame counts: {sorted(counts)}"
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_stored_notebook_has_the_pytorch_baseline(name: str) -> None:
+    """The stored run had PyTorch: the same network, its threads printed, checked, measured, compared."""
+    nb = nbformat.read(TUTORIALS / f"{name}.ipynb", as_version=4)
+    assert TORCH_SKIPPED not in markdown_outputs(nb)
+    assert pytorch_problems(stdout_lines(nb)) == []
+
+
 def test_check_command_accepts_the_stored_notebooks() -> None:
     done = run_script("scripts/notebooks.py", "check")
     assert done.returncode == 0, done.stdout + done.stderr
@@ -201,6 +233,24 @@ def test_notebooks_execute_into_a_temporary_folder(tmp_path: Path) -> None:
         assert reading_problems(lines) == []
         values, _ = figures(lines)
         assert {"ONNX Runtime", "OpenVINO"} <= set(values), sorted(values)
+        if HAS_TORCH:  # the test extra installs it
+            assert pytorch_problems(lines) == []
+
+
+def test_the_pytorch_step_is_skipped_without_torch(tmp_path: Path) -> None:
+    """A reader without torch: the step says it was skipped, and the rest runs and reads as before."""
+    nb = nbformat.read(TUTORIALS / "latency-tricks.ipynb", as_version=4)
+    nb.cells.insert(0, nbformat.v4.new_code_cell('import sys\n\nsys.modules["torch"] = None  # no torch'))
+    target = tmp_path / "no-torch.ipynb"
+    nbformat.write(nb, target)
+    done = run_script("scripts/notebooks.py", "run", "--frames", "8", str(target), timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    nb = nbformat.read(target, as_version=4)
+    assert TORCH_SKIPPED in markdown_outputs(nb)
+    lines = stdout_lines(nb)
+    assert "PyTorch" not in figures(lines)[0]
+    assert not any("PyTorch" in line for line in lines if VERSUS.match(line))
+    assert reading_problems(lines) == []
 
 
 def test_a_failed_run_leaves_the_notebook_as_it_was(tmp_path: Path) -> None:
