@@ -146,13 +146,14 @@ def default_device(page: str) -> tuple[str | None, str | None]:
 
 def run_page(page: str, device: str, model: str | None = None) -> dict:
     """Run a page's ``main`` on ``device``: {"observed": what it returned, "output": what it printed}."""
-    from perfguide.zoo import resolve_model
+    from perfguide.snippet import resolve_argument
 
     module = load_snippet(page)
     sha, code = source_sha256(page), code_sha256(page)
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
-        observed = module.main(device=device, model=str(resolve_model(model or module.MODEL)))
+        observed = module.main(device=device, model=resolve_argument(
+            model or module.MODEL, getattr(module, "MODEL_KIND", "model")))
     # Round-trip through JSON so what is stored is exactly what a reader of the file gets.
     observed = json.loads(json.dumps(observed, default=str))
     from perfguide.environment import describe_machine

@@ -628,8 +628,6 @@ def is_cached(name: str) -> bool:
 def model_path(name: str, fmt: str = "ir") -> Path:
     """The cached ``.xml`` (fmt="ir") or ``.onnx`` (fmt="onnx") of a zoo model, built if needed.
 
-    A build goes to a temporary folder beside its final place and is renamed into it, so a
-    reader never sees half a model; if a concurrent builder got there first, its copy is used.
     After a build, the entries of this model's older recipes are deleted.
     """
     recipe = get_recipe(name)
@@ -637,25 +635,40 @@ def model_path(name: str, fmt: str = "ir") -> Path:
         raise UsageError(f"unknown model format {fmt!r}; choose one of: {', '.join(_FILES)}")
     final = entry_dir(name)
     if not is_cached(name):
-        final.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent))
-        tmp.chmod(0o755)  # mkdtemp makes it private; the cache is shared
-        try:
+
+        def build(tmp: Path) -> None:
             recipe.build(tmp / "model.onnx")
             convert(tmp / "model.onnx", tmp / "model.xml")
-            try:
-                tmp.rename(final)  # atomic; fails if ``final`` exists
-            except OSError:
-                if not is_cached(name):  # not a concurrent build but a damaged entry: replace it
-                    shutil.rmtree(final, ignore_errors=True)
-                    tmp.rename(final)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-        _prune_stale(name, keep=final)
+
+        build_atomically(final, build, lambda _: is_cached(name))
+        prune_stale(name, keep=final)
     return final / _FILES[fmt]
 
 
-def _prune_stale(name: str, keep: Path) -> None:
+def build_atomically(final: Path, build: Callable[[Path], object],
+                     complete: Callable[[Path], bool]) -> Path:
+    """Run ``build(tmp)`` in a temporary folder beside ``final`` and rename it into place.
+
+    A reader never sees half a cache entry; if a concurrent builder got there first, its copy
+    is kept; an incomplete ``final`` (a killed build of an older version) is replaced.
+    """
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent))
+    tmp.chmod(0o755)  # mkdtemp makes it private; the cache is shared
+    try:
+        build(tmp)
+        try:
+            tmp.rename(final)  # atomic; fails if ``final`` exists
+        except OSError:
+            if not complete(final):  # not a concurrent build but a damaged entry: replace it
+                shutil.rmtree(final, ignore_errors=True)
+                tmp.rename(final)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return final
+
+
+def prune_stale(name: str, keep: Path) -> None:
     """Delete the entries of older recipes of ``name`` (bert-base is ~0.8 GB a copy)."""
     stale = re.compile(rf"{re.escape(name)}-[0-9a-f]{{12}}")
     for entry in keep.parent.iterdir():

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 from perfguide.errors import Parser, UsageError, run_cli
@@ -28,6 +29,14 @@ examples:
 
   # time to the first result, cold and from a model cache (fresh processes)
   python scripts/benchmark.py measure --model bert-base --scenario first-inference --seq-len 128
+
+  # an LLM: time to first token, time per output token, memory (zoo LLM, or your .gguf/folder)
+  python scripts/benchmark.py measure --model qwen2.5-0.5b --scenario llm --weights int4 \
+      --prompt-tokens 512 --output-tokens 64
+  python scripts/benchmark.py measure --model tiny-qwen2 --scenario llm --users 4
+
+  # OpenVINO GenAI against llama.cpp on the same GGUF file (needs scripts/install-llama-cpp.sh)
+  python scripts/benchmark.py compare-llama-cpp --model qwen2.5-0.5b --pairs 3
 
   # the same points measured by OpenVINO's benchmark_app, alternating with ours
   python scripts/benchmark.py compare-benchmark-app --model mobilenet --device CPU --seconds 5
@@ -73,6 +82,26 @@ def add_config_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--seq-len", type=int, help="length given to dynamic non-batch dims (default 128)")
     g.add_argument("--full", action="store_true",
                    help="copy a fresh input into the request before every inference (not inference only)")
+
+
+def add_llm_arguments(p: argparse.ArgumentParser, formats: bool = True) -> None:
+    from perfguide.bench import KV_PRECISIONS, WEIGHTS
+
+    g = p.add_argument_group("llm scenario")
+    g.add_argument("--prompt-tokens", type=int, default=128, help="prompt length in tokens (default 128)")
+    g.add_argument("--output-tokens", type=int, default=64,
+                   help="tokens generated, greedy, end-of-sequence ignored (default 64)")
+    if formats:
+        g.add_argument("--weights", choices=WEIGHTS, default="f16",
+                       help="a zoo LLM's weight format (default f16; int8/int4: NNCF compress_weights)")
+        g.add_argument("--kv-cache-precision", choices=KV_PRECISIONS,
+                       help="KV_CACHE_PRECISION (default: the device's)")
+        g.add_argument("--dq-group", type=int,
+                       help="DYNAMIC_QUANTIZATION_GROUP_SIZE (0: off; default: the device's)")
+        g.add_argument("--users", type=int, default=1,
+                       help="concurrent requests through continuous batching (default 1)")
+    else:
+        p.set_defaults(weights="f16", kv_cache_precision=None, dq_group=None, users=1)
 
 
 def add_run_arguments(p: argparse.ArgumentParser, seconds: float) -> None:
@@ -127,8 +156,61 @@ def _write_json(obj, path: str) -> None:
 # measure
 
 
+def llm_settings_from(args) -> dict:
+    from perfguide.bench import LLMSettings
+
+    s = LLMSettings(prompt_tokens=args.prompt_tokens, output_tokens=args.output_tokens,
+                    weights=args.weights, kv_cache_precision=args.kv_cache_precision,
+                    dq_group=args.dq_group, users=args.users).check()
+    return asdict(s)
+
+
+def cmd_measure_llm(args) -> int:
+    from perfguide import bench
+    from perfguide.bench.llm import resolve
+    from perfguide.devices import check_device
+    from perfguide.results import validate_record
+
+    settings = llm_settings_from(args)
+    timing_from(args)
+    check_device(args.device)
+    _check_output(args.json)
+    resolve(args.model, bench.LLMSettings(**settings))
+    record = bench.measure_llm(args.model, args.device, settings, config_from(args).resolved("llm"),
+                               repeats=args.repeats, load_repeats=args.load_repeats, seed=args.seed)
+    validate_record(record, record["id"])
+    if args.json:
+        _write_json(record, args.json)
+    else:
+        print(bench.summary(record))
+    return 0
+
+
+def cmd_compare_llama(args) -> int:
+    from perfguide import bench
+
+    settings = llm_settings_from(args)
+    result = bench.compare_llama_cpp(args.model, args.device, settings, config_from(args),
+                                     pairs=args.pairs, gguf_format=args.gguf_format)
+    if args.json:
+        _write_json(result, args.json)
+    else:
+        ov, cpp = result["openvino"], result["llama_cpp"]
+        print(f"{args.model} {args.gguf_format}: best of {args.pairs} alternating pairs, "
+              f"{result['threads']} threads, llama-cpp-python {result['version']}")
+        for name, side in (("OpenVINO GenAI", ov), ("llama.cpp", cpp)):
+            print(f"  {name:15s} {side['tokens_per_s']:8.1f} tokens/s  TPOT {side['tpot_ms']:7.2f} ms  "
+                  f"TTFT {side['ttft_ms']:8.1f} ms")
+        print(f"  OpenVINO / llama.cpp: tokens/s x{result['tokens_per_s_ratio']:.2f}, "
+              f"TTFT x{result['ttft_ratio']:.2f}")
+    return 0
+
+
 def cmd_measure(args) -> int:
     from perfguide import bench
+
+    if args.scenario == "llm":
+        return cmd_measure_llm(args)
     from perfguide.devices import check_device
     from perfguide.results import validate_record
     from perfguide.zoo import resolve_model
@@ -256,7 +338,9 @@ def build_parser() -> Parser:
     m = sub.add_parser("measure", help="measure one scenario on one model and device",
                        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     m.add_argument("--model", required=True,
-                   help="zoo name (yolov5n, resnet50, mobilenet, bert-base) or a .xml/.onnx file")
+                   help="zoo name (yolov5n, resnet50, mobilenet, bert-base) or a .xml/.onnx file; "
+                        "with --scenario llm a zoo LLM (qwen2.5-0.5b, tiny-qwen2), a .gguf file or "
+                        "an OpenVINO LLM folder")
     m.add_argument("--device", default="CPU", help="OpenVINO device (default CPU)")
     m.add_argument("--scenario", required=True, choices=SCENARIOS)
     add_config_arguments(m)
@@ -264,9 +348,25 @@ def build_parser() -> Parser:
     s.add_argument("--rate", type=_float, help="Poisson arrivals, queries per second")
     s.add_argument("--max-rate", action="store_true", help="search the highest rate whose p99 <= --p99-ms")
     s.add_argument("--p99-ms", type=_float, help="the p99 latency bound of --max-rate, ms")
+    add_llm_arguments(m)
     add_run_arguments(m, 10.0)
+    m.add_argument("--load-repeats", type=int, default=1,
+                   help="llm: cold and cached loads timed in fresh processes (default 1; 0: none)")
     m.add_argument("--json", metavar="OUT", help="write the results record to OUT ('-': stdout)")
     m.set_defaults(func=cmd_measure)
+
+    lc = sub.add_parser("compare-llama-cpp", help="an LLM in OpenVINO GenAI and in llama.cpp, side by side",
+                        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    lc.add_argument("--model", required=True, help="zoo LLM (qwen2.5-0.5b, tiny-qwen2) or a .gguf file")
+    lc.add_argument("--device", default="CPU")
+    lc.add_argument("--threads", type=int, help="threads for both (default: the physical cores)")
+    lc.add_argument("--pairs", type=int, default=3, help="alternating pairs of fresh processes (default 3)")
+    lc.add_argument("--gguf-format", choices=("f16", "q8_0", "q4_0"), default="f16",
+                    help="a zoo LLM's F16 file or llama.cpp's Q8_0/Q4_0 quantization of it (default f16)")
+    add_llm_arguments(lc, formats=False)
+    lc.add_argument("--json", metavar="OUT", help="write the comparison to OUT ('-': stdout)")
+    lc.set_defaults(func=cmd_compare_llama, hint="latency", streams=None, requests=None, batch=1,
+                    precision=None, full=False, seq_len=None, cache_dir=None)
 
     c = sub.add_parser("compare-benchmark-app", help="measure with this harness and with benchmark_app",
                        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip

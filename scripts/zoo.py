@@ -9,7 +9,7 @@ from pathlib import Path
 
 import onnx
 
-from perfguide import zoo
+from perfguide import llm_zoo, zoo
 from perfguide.errors import Parser, run_cli
 from perfguide.flops import count_macs, count_params
 from perfguide.inputs import random_inputs
@@ -21,6 +21,8 @@ examples:
   python scripts/zoo.py build yolov5n resnet50  just these
   python scripts/zoo.py info bert-base          counted vs published parameters and MACs
   python scripts/zoo.py info my_model.onnx      inputs, outputs and counts of your own model
+  python scripts/zoo.py build-llm qwen2.5-0.5b  an LLM's GGUF file and its f16/int8/int4 folders
+  python scripts/zoo.py llm-convert my.gguf out/  your GGUF file as an OpenVINO LLM folder
 
 Models are cached in $PERFGUIDE_CACHE, else <repo>/.cache/zoo.
 """
@@ -44,6 +46,38 @@ def cmd_list(_args: argparse.Namespace) -> None:
             f"{_giga(recipe.published_macs)} MACs"
         )
         print(f"{pad}MACs: {recipe.macs_note}")
+    for name, llm in llm_zoo.LLM_ZOO.items():
+        print(f"{name:<{width}}  {llm.description}")
+        print(f"{pad}{_millions(llm.shape.params)} params counted"
+              + (f" (published {_millions(llm.published_params)})" if llm.published_params else ""))
+
+
+def cmd_build_llm(args: argparse.Namespace) -> None:
+    names = args.names or list(llm_zoo.LLM_ZOO)
+    for name in names:
+        llm_zoo.get_recipe(name)  # an unknown name fails before anything is built
+    for name in names:
+        start = time.perf_counter()
+        gguf = llm_zoo.gguf_path(name)
+        print(f"{name}: {gguf} ({gguf.stat().st_size / 2**20:.0f} MiB)")
+        for fmt in llm_zoo.FORMATS:
+            folder = llm_zoo.model_dir(name, fmt)
+            print(f"  {fmt}: {folder} ({llm_zoo.weight_bytes(folder) / 2**20:.0f} MiB of weights)")
+        print(f"  ready in {time.perf_counter() - start:.1f} s")
+
+
+def cmd_llm_convert(args: argparse.Namespace) -> None:
+    from perfguide.errors import UsageError
+
+    src = llm_zoo.resolve_llm(args.gguf)
+    if not src.is_file():
+        raise UsageError(f"{src} is a folder already; llm-convert takes a .gguf file")
+    out = Path(args.out)
+    if out.exists() and any(out.iterdir()):
+        raise UsageError(f"{out} is not empty; give a new or empty folder")
+    out.mkdir(parents=True, exist_ok=True)
+    llm_zoo.convert_gguf(src.resolve(), out)
+    print(f"wrote {out}: an OpenVINO LLM folder (model, tokenizer, detokenizer, config.json)")
 
 
 def cmd_build(args: argparse.Namespace) -> None:
@@ -113,6 +147,13 @@ def main(argv: list[str] | None = None) -> int:
     info = sub.add_parser("info", help="inputs, outputs, parameters and MACs of a model")
     info.add_argument("model", metavar="NAME_OR_PATH", help="a zoo name or a .xml/.onnx file")
     info.set_defaults(run=cmd_info)
+    build_llm = sub.add_parser("build-llm", help="build zoo LLMs: GGUF file and f16/int8/int4 folders")
+    build_llm.add_argument("names", nargs="*", metavar="NAME", help=f"one of: {', '.join(llm_zoo.LLM_ZOO)}")
+    build_llm.set_defaults(run=cmd_build_llm)
+    convert = sub.add_parser("llm-convert", help="convert a GGUF file to an OpenVINO LLM folder")
+    convert.add_argument("gguf", metavar="FILE.gguf")
+    convert.add_argument("out", metavar="FOLDER")
+    convert.set_defaults(run=cmd_llm_convert)
     args = parser.parse_args(argv)
     args.run(args)
     return 0

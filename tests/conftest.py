@@ -40,8 +40,10 @@ def device_params(module: ModuleType) -> list:
 
 @cache
 def run_snippet(relative: Path, device: str) -> dict:
-    """Run a snippet module's ``main`` once per (module, device) in this session."""
-    return pages.run_page(str(relative.with_suffix("")), device)["observed"]
+    """Run a snippet module's ``main`` once per (module, device) in this session, on the
+    module's TEST_MODEL where it has one (a small stand-in for a model too slow for CI)."""
+    model = getattr(load_snippet(relative), "TEST_MODEL", None)
+    return pages.run_page(str(relative.with_suffix("")), device, model)["observed"]
 
 
 def run_script(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:

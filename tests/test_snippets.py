@@ -26,7 +26,8 @@ def test_snippet_runs_on_device(relative: Path, device: str) -> None:
 @pytest.mark.parametrize("relative", snippet_modules(), ids=lambda p: str(p.with_suffix("")))
 def test_snippet_runs_as_a_script(relative: Path) -> None:
     """``python snippets/<section>/<page>.py --device CPU`` works for a reader, with its output."""
-    done = run_script(f"snippets/{relative}", "--device", "CPU")
+    model = getattr(load_snippet(relative), "TEST_MODEL", None)
+    done = run_script(f"snippets/{relative}", "--device", "CPU", *(["--model", model] if model else []))
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip(), "a snippet run as a script should print what it measured"
 

@@ -9,7 +9,10 @@ Its modules, each one job, in the order a measurement uses them:
 - :mod:`~perfguide.bench.stats`: percentiles, spread, steadiness (no OpenVINO import);
 - :mod:`~perfguide.bench.scenarios`: single-stream, offline, server, first-inference as records;
 - :mod:`~perfguide.bench.bapp`: benchmark_app on the same model and settings, side by side;
-- :mod:`~perfguide.bench.probes`: the practical peak (a MatMul) and the machine's steadiness;
+- :mod:`~perfguide.bench.llm`: the ``llm`` scenario (TTFT, TPOT, memory of a decoder LLM);
+- :mod:`~perfguide.bench.llamacpp`: llama.cpp on the same GGUF file, side by side;
+- :mod:`~perfguide.bench.probes`: the practical peak (a MatMul), the memory bandwidth, and the
+  machine's steadiness;
 - :mod:`~perfguide.bench.isolation`: each measurement in a fresh process that dies with its parent;
 - :mod:`~perfguide.bench.plan`: which points ``regenerate`` measures on this machine;
 - :mod:`~perfguide.bench.regenerate`: running that plan into a results file, resumably.
@@ -27,9 +30,11 @@ _FROM = {
              "parse_benchmark_app"),
     "config": ("HINTS", "PRECISIONS", "SCENARIOS", "BenchConfig", "Timing", "check_config"),
     "isolation": ("in_fresh_process",),
+    "llamacpp": ("compare_llama_cpp", "llama_cpp_version"),
+    "llm": ("KV_PRECISIONS", "WEIGHTS", "LLMSettings", "measure_llm"),
     "memory": ("peak_rss_mib", "reset_peak_rss"),
     "models": ("check_precision", "read_model", "supported_precisions"),
-    "probes": ("peak_matmul", "steadiness"),
+    "probes": ("bandwidth", "peak_matmul", "steadiness"),
     "scenarios": ("measure", "prepare", "record_id", "summarize"),
     "stats": ("Run", "alternate", "latency_stats", "spread_pct", "spread_warning", "steadiness_stats"),
     "summary": ("summary",),

@@ -14,7 +14,7 @@ from typing import Any
 
 from perfguide.errors import UsageError
 
-SCENARIOS = ("single-stream", "offline", "server", "first-inference")
+SCENARIOS = ("single-stream", "offline", "server", "first-inference", "llm")
 HINTS = ("latency", "throughput", "cumulative_throughput", "none")
 PRECISIONS = ("f32", "bf16", "f16")
 # The hint a scenario gets when none is asked for: the one each scenario is about.
@@ -23,6 +23,7 @@ DEFAULT_HINT = {
     "offline": "throughput",
     "server": "throughput",
     "first-inference": "latency",
+    "llm": "latency",
 }
 DEFAULT_SECONDS = 10.0
 DEFAULT_REPEATS = 3

@@ -30,6 +30,12 @@ ISOLATED = {
     "compare_benchmark_app": "bapp:compare_benchmark_app",
     "peak_matmul": "probes:peak_matmul",
     "steadiness": "probes:steadiness",
+    "bandwidth": "probes:bandwidth",
+    "measure_llm": "llm:measure_llm",
+    "llm_load": "llm:load_child",
+    "llm_run": "llm:run_child",
+    "llama_cpp_run": "llamacpp:run_child",
+    "compare_llama_cpp": "llamacpp:compare_llama_cpp",
 }
 
 

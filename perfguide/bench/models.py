@@ -45,9 +45,10 @@ def check_precision(device: str, precision: str | None, core=None) -> None:
 
 def model_label(name_or_path: str | os.PathLike) -> str:
     """What a record calls the model: the zoo name, or the file's stem for a user's own file."""
+    from perfguide.llm_zoo import LLM_ZOO
     from perfguide.zoo import ZOO
 
-    if isinstance(name_or_path, str) and name_or_path in ZOO:
+    if isinstance(name_or_path, str) and (name_or_path in ZOO or name_or_path in LLM_ZOO):
         return name_or_path
     return Path(name_or_path).stem
 

@@ -27,11 +27,20 @@ class Point:
     cost_s: float = 10.0
 
 
-KINDS = ("single-stream", "offline", "server", "first-inference", "benchmark-app", "peak", "steadiness")
+KINDS = ("single-stream", "offline", "server", "first-inference", "benchmark-app", "peak", "steadiness",
+         "llm", "llama-cpp")
 CNNS = ("yolov5n", "resnet50", "mobilenet")
 HEAVY_MODEL = "bert-base"  # the zoo's heaviest: its GFLOP/s is set against the MatMul peak
 SWEEP_MODELS = ("yolov5n", "resnet50")  # batch and streams sweeps: the models the docs chart
 QUICK_MODELS = ("mobilenet", "yolov5n")
+# The LLM points: the zoo's Qwen2.5-0.5B shape, or the 2-layer test model in a quick run.
+LLM_MODEL, QUICK_LLM_MODEL = "qwen2.5-0.5b", "tiny-qwen2"
+LLM_PROMPT, LLM_OUTPUT = 128, 64  # the reference request: prompt and generated tokens
+LLM_PROMPTS = (32, 512)  # TTFT against prompt length (beside LLM_PROMPT)
+LLM_LONG_PROMPT = 1024  # KV-cache precision: at a long context
+LLM_USERS = (2, 4, 8)  # continuous batching
+LLAMA_CPP_PAIRS = 3
+LLAMA_CPP_FORMATS = ("f16", "q8_0", "q4_0")  # the same GGUF file for both runtimes, each format
 SERVER_LOAD = 0.5  # server scenario at this fraction of the offline capacity
 P99_FACTOR = 4.0  # max-rate bound: this many times the single-stream median latency
 # The benchmark_app check in a full regenerate: at least this many alternating pairs of at least
@@ -66,7 +75,8 @@ def batch_blocker(model: str) -> str | None:
 
 
 def build_matrix(models: list[str], devices: list[str], *, quick: bool, timing: Timing, auto_point: bool,
-                 kinds: set[str], skipped: list[str] | None = None) -> list[Point]:  # fmt: skip
+                 kinds: set[str], skipped: list[str] | None = None,
+                 llms: list[str] = ()) -> list[Point]:  # fmt: skip
     """Every point of the docs' matrix (pruned for a 2-core machine; smaller with quick).
 
     Points that cannot run here are left out with a reason appended to ``skipped``. Point
@@ -272,6 +282,12 @@ def build_matrix(models: list[str], devices: list[str], *, quick: bool, timing: 
             return []
 
         add(f"steadiness {device} {STEADY_MODEL} {span:g} s", "steadiness", steady, span + 5)
+    for device in devices:
+        if family(device) == "CPU":
+            for model in llms:
+                llm_points(model, device, quick=quick, timing=timing, add=add)
+        elif llms:
+            skipped.append(f"{device}: no LLM points (this plan runs LLMs on CPU)")
     if auto_point and "offline" in kinds and models:
         cfg = BenchConfig(hint="cumulative_throughput")
         points.append(Point(f"{models[0]} AUTO offline ctput", "offline",
@@ -280,3 +296,62 @@ def build_matrix(models: list[str], devices: list[str], *, quick: bool, timing: 
     if len(set(labels)) != len(labels):  # a journal keys points by label
         raise ValueError(f"two points share a label: {sorted({x for x in labels if labels.count(x) > 1})}")
     return points
+
+
+def llm_points(model: str, device: str, *, quick: bool, timing: Timing, add: Callable) -> None:
+    """The LLM points of one model and device (see docs/guide/llm.md for what each shows)."""
+    from dataclasses import asdict
+
+    from perfguide import bench
+    from perfguide.bench.llm import LLMSettings
+
+    repeats = timing.repeats
+    cfg = BenchConfig(hint="latency")
+    # One request of the reference length costs about this much on 2 cores (0.5 B parameters).
+    per_run = 1.0 if quick else 5.0
+
+    def llm(label: str, load_repeats: int = 0, **settings) -> None:
+        s = LLMSettings(**{"prompt_tokens": LLM_PROMPT, "output_tokens": LLM_OUTPUT, **settings}).check()
+
+        def run(ctx: dict) -> list[dict]:
+            return [bench.in_fresh_process("measure_llm", model, device, asdict(s), config=cfg,
+                                           repeats=repeats, load_repeats=load_repeats)]
+
+        cost = (repeats + 1) * per_run * max(1, s.users // 2) + 3 * load_repeats * per_run + 8
+        add(f"llm {model} {device} {label}", "llm", run, cost)
+
+    for fmt in ("f16", "int8", "int4"):
+        llm(fmt, load_repeats=1 if quick else 2, weights=fmt)
+    if quick:
+        llm("int8 users=2", weights="int8", users=2)
+    else:
+        for n in LLM_PROMPTS:
+            llm(f"f16 prompt={n}", weights="f16", prompt_tokens=n, output_tokens=16)
+        for kv in ("f16", "u8"):
+            llm(f"f16 prompt={LLM_LONG_PROMPT} kv={kv}", weights="f16", prompt_tokens=LLM_LONG_PROMPT,
+                output_tokens=32, kv_cache_precision=kv)
+        llm("int8 dq=off", weights="int8", dq_group=0)
+        for users in LLM_USERS:
+            llm(f"int8 users={users}", weights="int8", users=users)
+
+    def bandwidth(ctx: dict) -> list[dict]:
+        ctx[f"peak/bandwidth/{device}"] = bench.in_fresh_process("bandwidth", device)
+        return []
+
+    add(f"peak {device} bandwidth", "peak", bandwidth, 10)
+    pairs = 1 if quick else LLAMA_CPP_PAIRS
+
+    def peer(gguf_format: str) -> Callable[[dict], list[dict]]:
+        def run(ctx: dict) -> list[dict]:
+            s = LLMSettings(prompt_tokens=LLM_PROMPT, output_tokens=LLM_OUTPUT)
+            ctx[f"peers/llama_cpp/{model}-{gguf_format}"] = bench.in_fresh_process(
+                "compare_llama_cpp", model, device, asdict(s), config=cfg, pairs=pairs,
+                gguf_format=gguf_format)
+            return []
+
+        return run
+
+    if bench.llama_cpp_version() is not None:
+        for gguf_format in ("f16",) if quick else LLAMA_CPP_FORMATS:
+            add(f"llm {model} {device} {gguf_format} vs llama.cpp", "llama-cpp", peer(gguf_format),
+                pairs * 2 * (3 * per_run + (6 if quick else 20)))

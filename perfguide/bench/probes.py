@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import os
+import time
 
 import numpy as np
 import openvino as ov
@@ -95,3 +96,51 @@ def steadiness(
         "p50_ms": p50,
         **steadiness_stats(p50, chunk_s),
     }
+
+
+def bandwidth(device: str = "CPU", *, mib: int = 512, repeats: int = 12,
+              threads: int | None = None) -> dict:
+    """The memory bandwidth this process sees, STREAM-style, on every core it may use.
+
+    Two kernels, compiled by OpenVINO for ``device`` (so they run on the same threads as an
+    inference): ``read`` sums the rows of an f32 array of ``mib`` MiB (what decode does to its
+    weights: read each byte once) and ``triad`` computes ``a + 3 b`` (STREAM's triad; 3 arrays
+    counted, the write's cache-line fill not). Both arrays are far larger than any cache. The
+    best of ``repeats`` timed runs, as STREAM reports, after two untimed ones.
+    """
+    import openvino.opset15 as ops
+
+    from perfguide.devices import check_device
+
+    check_device(device)
+    if mib < 64:
+        raise UsageError(f"bandwidth needs arrays of at least 64 MiB (caches), not {mib}")
+    rows = 1024
+    cols = mib * 1024 * 1024 // 4 // rows
+    shape = [rows, cols]
+    a = ops.parameter(shape, ov.Type.f32, name="a")
+    b = ops.parameter(shape, ov.Type.f32, name="b")
+    read = ov.Model([ops.reduce_sum(a, ops.constant(np.array([1], dtype=np.int64)), False)], [a])
+    triad = ov.Model([ops.add(a, ops.multiply(b, ops.constant(np.float32(3.0))))], [a, b])
+    props = {"PERFORMANCE_HINT": "LATENCY"}
+    if threads is not None:
+        props["INFERENCE_NUM_THREADS"] = threads
+    core = shared_core()
+    rng = np.random.default_rng(0)
+    arrays = [rng.random(shape, dtype=np.float32) for _ in range(2)]
+    nbytes = arrays[0].nbytes
+    result = {"device": device, "mib": mib}
+    for name, model, moved in (("read", read, nbytes), ("triad", triad, 3 * nbytes)):
+        compiled = core.compile_model(model, device, props)
+        request = compiled.create_infer_request()
+        feed = {i: ov.Tensor(arrays[i]) for i in range(len(model.inputs))}
+        times = []
+        for i in range(repeats + 2):
+            t0 = time.perf_counter()
+            request.infer(feed)
+            if i >= 2:
+                times.append(time.perf_counter() - t0)
+        gbs = [moved / t / 1e9 for t in times]
+        result[f"{name}_gbs"] = max(gbs)
+        result[f"{name}_median_gbs"] = float(np.median(gbs))
+    return result

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from perfguide.bench.config import Timing
-from perfguide.bench.plan import KINDS, QUICK_MODELS, Point, build_matrix
+from perfguide.bench.plan import KINDS, LLM_MODEL, QUICK_LLM_MODEL, QUICK_MODELS, Point, build_matrix
 from perfguide.errors import UsageError
 
 PACKAGE = Path(__file__).resolve().parent
@@ -47,7 +47,7 @@ def code_hash() -> str:
 
 
 def _assemble(doc: dict, ctx: dict) -> None:
-    """Put the peak and steadiness entries the points left in ``ctx`` into the document."""
+    """Put the peak, steadiness and peer entries the points left in ``ctx`` into the document."""
     for key, value in ctx.items():
         part, _, name = key.partition("/")
         if part == "peak":
@@ -55,6 +55,9 @@ def _assemble(doc: dict, ctx: dict) -> None:
             doc.setdefault("peak", {}).setdefault(section, {})[entry] = value
         elif part == "steadiness":
             doc.setdefault("steadiness", {})[name] = value
+        elif part == "peers":
+            peer, _, model = name.partition("/")
+            doc.setdefault("peers", {}).setdefault(peer, {})[model] = value
 
 
 def regenerate(opts: Options) -> int:
@@ -63,13 +66,21 @@ def regenerate(opts: Options) -> int:
     from perfguide.environment import check_same_cpu, cpu_facts, describe_machine, machine_id, slug
     from perfguide.interrupt import stop_on_signals
     from perfguide.journal import Journal
+    from perfguide.llm_zoo import is_llm, resolve_llm
     from perfguide.paths import portable_doc
     from perfguide.zoo import ZOO, resolve_model
 
     quick, timing = opts.quick, opts.timing
-    models = opts.models or (list(QUICK_MODELS) if quick else list(ZOO))
+    if opts.models:
+        llms = [m for m in opts.models if is_llm(m)]
+        models = [m for m in opts.models if m not in llms]
+    else:
+        models = list(QUICK_MODELS) if quick else list(ZOO)
+        llms = [QUICK_LLM_MODEL if quick else LLM_MODEL]
     for m in models:
         resolve_model(m)
+    for m in llms:
+        resolve_llm(m)
     explicit_devices = opts.devices is not None
     devices = opts.devices or list(available_devices())
     for d in devices:
@@ -91,7 +102,7 @@ def regenerate(opts: Options) -> int:
         previous = existing if subset else None
     skipped: list[str] = []
     points = build_matrix(models, devices, quick=quick, timing=timing, auto_point=not explicit_devices,
-                          kinds=kinds, skipped=skipped)  # fmt: skip
+                          kinds=kinds, skipped=skipped, llms=llms)  # fmt: skip
     for note in skipped:
         print(f"note: {note}", file=sys.stderr)
     estimate = sum(p.cost_s for p in points)
@@ -101,7 +112,8 @@ def regenerate(opts: Options) -> int:
         print(f"{len(points)} points, about {estimate / 60:.1f} min; would write {path}")
         return 0
     settings = {"seconds": timing.seconds, "repeats": timing.repeats, "min_count": timing.min_count}
-    journal = Journal(path, {"results": path.name, "quick": quick, "settings": settings, "models": models,
+    journal = Journal(path, {"results": path.name, "quick": quick, "settings": settings,
+                             "models": models + llms,
                              "devices": devices, "kinds": sorted(kinds), "points": [p.label for p in points],
                              "code": code_hash(), "machine": cpu_facts()})  # fmt: skip
     done = journal.start(opts.resume)

@@ -46,8 +46,31 @@ def summary(record: dict) -> str:
             )
     if record.get("gflops"):
         lines.append(f"  achieved: {record['gflops']:.1f} GFLOP/s")
+    if record.get("llm"):
+        lines.extend(_llm_lines(record["llm"]))
     lines.append(f"  repeats: {len(record['repeats'])}, spread {record['spread_pct']:.1f}%; "
                  f"peak RSS {record['peak_rss_mib']:.0f} MiB")  # fmt: skip
     if record.get("warning"):
         lines.append(f"  WARNING: {record['warning']}")
     return "\n".join(lines)
+
+
+def _llm_lines(m: dict) -> list[str]:
+    ttft, tpot = m["ttft_ms"], m["tpot_ms"]
+    lines = [
+        f"  {m['weights']} weights ({m['weight_bytes'] / 2**20:.0f} MiB), KV cache "
+        f"{m['kv_precision_used'] or 'default'}, {m['users']} user(s), prompt {m['prompt_tokens']} "
+        f"tokens, {m['output_tokens']} generated",
+        f"  TTFT ms: p50 {ttft['p50']:.1f}  p90 {ttft['p90']:.1f}  p99 {ttft['p99']:.1f}",
+        f"  TPOT ms: p50 {tpot['p50']:.2f}  p90 {tpot['p90']:.2f}  p99 {tpot['p99']:.2f}  "
+        f"({m['tokens_per_s']:.1f} tokens/s per user, {m['total_tokens_per_s']:.1f} in all)",
+    ]
+    if m.get("bandwidth_fraction"):
+        lines.append(f"  decode reads {m['bytes_per_token'] / 2**20:.0f} MiB a token: "
+                     f"{m['bandwidth_fraction']:.0%} of the {m['bandwidth_gbs']:.1f} GB/s measured")
+    if m.get("prefill_gflops"):
+        lines.append(f"  prefill: {m['prefill_gflops']:.1f} GFLOP/s")
+    if m.get("load_ms"):
+        lines.append(f"  load: cold {m['load_ms']['cold_ms']:.0f} ms, from the model cache "
+                     f"{m['load_ms']['cached_ms']:.0f} ms")
+    return lines

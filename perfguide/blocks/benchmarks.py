@@ -24,7 +24,7 @@ def _docs(what: str) -> list[tuple[data.Machine, dict]]:
 
 
 def _records(doc: dict, model: str) -> list[dict]:
-    return [r for r in doc["records"] if r["model"] == model]
+    return [r for r in doc["records"] if r["model"] == model and r["scenario"] != "llm"]
 
 
 def config_label(record: dict) -> str:
@@ -356,7 +356,8 @@ def across() -> str:
     rows, models = [], []
     docs = _docs("the comparison across machines")
     for _, doc in docs:
-        models += [m for m in dict.fromkeys(r["model"] for r in doc["records"]) if m not in models]
+        models += [m for m in dict.fromkeys(r["model"] for r in doc["records"] if r["scenario"] != "llm")
+                   if m not in models]
     for machine, doc in docs:
         matmul = _matmul(doc)
         f32 = (matmul.get("f32") or {}).get("gflops")

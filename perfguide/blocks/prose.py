@@ -103,10 +103,15 @@ def run_it_yourself(page: str) -> str:
     else:
         raise RenderError(f"{{{{ run-it-yourself {page} }}}}: no wording for DEVICES = {devices}")
     script = f"snippets/{page}.py"
+    test_model = getattr(module, "TEST_MODEL", None)
+    stand_in = (f" (on `{test_model}`, a small stand-in that runs the same code in seconds; this "
+                f"page's figures come from `{module.MODEL}`)" if test_model else "")
+    own = ("path/to/your_model.gguf" if getattr(module, "MODEL_KIND", "model") == "llm"
+           else "path/to/your_model.xml")
     return (f'!!! example "Every example on this page ran"\n'
-            f"    Each example is cut from `{script}`, which the test suite runs {where}. Run it on "
-            f"your machine, and on your own model:\n\n"
+            f"    Each example is cut from `{script}`, which the test suite runs {where}{stand_in}. "
+            f"Run it on your machine, and on your own model:\n\n"
             f"    ```console\n"
             f"    $ python {script} --device {device} --model {module.MODEL}\n"
-            f"    $ python {script} --device {device} --model path/to/your_model.xml\n"
+            f"    $ python {script} --device {device} --model {own}\n"
             f"    ```\n")
