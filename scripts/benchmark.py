@@ -152,6 +152,19 @@ def _write_json(obj, path: str) -> None:
         print(f"wrote {path}", file=sys.stderr)
 
 
+def _emit(record: dict, json_path: str | None) -> int:
+    """A measured record, checked against the schema: to ``json_path`` or as a summary."""
+    from perfguide import bench
+    from perfguide.results import validate_record
+
+    validate_record(record, record["id"])
+    if json_path:
+        _write_json(record, json_path)
+    else:
+        print(bench.summary(record))
+    return 0
+
+
 # --------------------------------------------------------------------------------------------
 # measure
 
@@ -169,7 +182,6 @@ def cmd_measure_llm(args) -> int:
     from perfguide import bench
     from perfguide.bench.llm import resolve
     from perfguide.devices import check_device
-    from perfguide.results import validate_record
 
     settings = llm_settings_from(args)
     timing_from(args)
@@ -178,12 +190,7 @@ def cmd_measure_llm(args) -> int:
     resolve(args.model, bench.LLMSettings(**settings))
     record = bench.measure_llm(args.model, args.device, settings, config_from(args).resolved("llm"),
                                repeats=args.repeats, load_repeats=args.load_repeats, seed=args.seed)
-    validate_record(record, record["id"])
-    if args.json:
-        _write_json(record, args.json)
-    else:
-        print(bench.summary(record))
-    return 0
+    return _emit(record, args.json)
 
 
 def cmd_compare_llama(args) -> int:
@@ -212,7 +219,6 @@ def cmd_measure(args) -> int:
     if args.scenario == "llm":
         return cmd_measure_llm(args)
     from perfguide.devices import check_device
-    from perfguide.results import validate_record
     from perfguide.zoo import resolve_model
 
     timing_from(args)
@@ -223,12 +229,7 @@ def cmd_measure(args) -> int:
     resolve_model(args.model)
     record = bench.measure(args.model, args.device, args.scenario, config, seconds=args.seconds,
                            repeats=args.repeats, min_count=args.min_count, seed=args.seed)  # fmt: skip
-    validate_record(record, record["id"])
-    if args.json:
-        _write_json(record, args.json)
-    else:
-        print(bench.summary(record))
-    return 0
+    return _emit(record, args.json)
 
 
 # --------------------------------------------------------------------------------------------
