@@ -35,10 +35,12 @@ SIGNALS = {"SIGINT": signal.SIGINT, "SIGTERM": signal.SIGTERM, "SIGKILL": signal
 # The plan
 
 
-def plan(quick: bool, kinds=KINDS, models=("mobilenet", "yolov5n"), auto_point=True) -> list:
+def plan(quick: bool, kinds=KINDS, models=("mobilenet", "yolov5n"), auto_point=True,
+         llms=("tiny-qwen2",)) -> list:
     skipped: list[str] = []
     points = build_matrix(list(models), ["CPU"], quick=quick, timing=Timing(1.0, 2, 5),
-                          auto_point=auto_point, kinds=set(kinds), skipped=skipped)  # fmt: skip
+                          auto_point=auto_point, kinds=set(kinds), skipped=skipped,
+                          llms=list(llms))  # fmt: skip
     return points
 
 
@@ -48,8 +50,12 @@ def test_the_quick_plan_is_a_small_subset_of_the_full_plan() -> None:
     assert len(set(quick_labels)) == len(quick_labels) and len(set(full_labels)) == len(full_labels)
     assert len(quick) < len(full)
     assert sum(p.cost_s for p in quick) < sum(p.cost_s for p in full)
+    from perfguide.bench import llama_cpp_version
+
+    # The llama.cpp comparison is planned where its optional package is installed.
+    planned = set(KINDS) - (set() if llama_cpp_version() else {"llama-cpp"})
     for points in (quick, full):
-        assert {p.kind for p in points} == set(KINDS), "every kind of point is planned"
+        assert {p.kind for p in points} == planned, "every kind of point is planned"
         assert "mobilenet AUTO offline ctput" in [p.label for p in points]
     # Only the full plan sweeps streams and hints.
     assert not [x for x in quick_labels if "streams=" in x or "no-hint" in x]
@@ -71,7 +77,7 @@ def test_dry_run_lists_the_points_and_writes_nothing(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=300)  # fmt: skip
     assert done.returncode == 0, done.stderr
     lines = done.stdout.strip().splitlines()
-    expected = [p.label for p in plan(quick=True, models=("mobilenet",))]
+    expected = [p.label for p in plan(quick=True, models=("mobilenet",), llms=())]
     assert [line.split(" s  ", 1)[1] for line in lines[:-1]] == expected
     assert lines[-1].startswith(f"{len(expected)} points, about ") and "would write" in lines[-1]
     assert list(tmp_path.iterdir()) == []

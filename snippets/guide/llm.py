@@ -143,12 +143,13 @@ def examples(device: str, model: str, tmp: Path) -> dict:
         return first_miss, sum(same) / len(same)
 
     def last_logits(folder: Path, ids: np.ndarray) -> tuple[np.ndarray, list[str]]:
-        """The logits of the token after ``ids``, from the OpenVINO model itself, and the
-        precisions the device keeps the matrix-multiply weights in (its runtime model)."""
+        """The logits of the token after ``ids``, from the OpenVINO model itself, and
+        the precisions the device keeps the matrix weights in (its runtime model)."""
         compiled = ov.Core().compile_model(folder / "openvino_model.xml", "CPU")
-        kept = sorted({op.input(1).get_element_type().get_type_name()
-                       for op in compiled.get_runtime_model().get_ordered_ops()
-                       if op.get_rt_info()["layerType"].astype(str) == "FullyConnected"})
+        ops = compiled.get_runtime_model().get_ordered_ops()
+        kept = sorted({op.input(1).get_element_type().get_type_name() for op in ops
+                       if op.get_rt_info()["layerType"].astype(str)
+                       == "FullyConnected"})
         request = compiled.create_infer_request()
         feed = {"input_ids": ids, "attention_mask": np.ones_like(ids),
                 "position_ids": np.arange(ids.shape[1], dtype=np.int64)[None],
@@ -169,7 +170,8 @@ def examples(device: str, model: str, tmp: Path) -> dict:
         error = np.abs(logits - reference).max() / np.abs(reference).max()
         top1 = int(logits.argmax() == reference.argmax())
         print(f"{fmt} vs f16: first {prefix} tokens equal, {share:.0%} of positions; "
-              f"largest logit error {error:.1%} of the largest logit, same top token: {top1}")
+              f"largest logit error {error:.1%} of the largest logit, "
+              f"same top token: {top1}")
         result[f"{fmt}_prefix"], result[f"{fmt}_share"] = prefix, share
         result[f"{fmt}_logit_error"], result[f"{fmt}_same_top"] = error, top1
     # --8<-- [end:agreement]
@@ -177,7 +179,7 @@ def examples(device: str, model: str, tmp: Path) -> dict:
 
     # --8<-- [start:kv-cache]
     default = ov.Core().get_property(device, "KV_CACHE_PRECISION")
-    print(f"{device} keeps the KV cache in {default.get_type_name()} unless told otherwise")
+    print(f"{device} keeps the KV cache in {default.get_type_name()} by default")
     long_prompt = random_prompt(vocab, LONG_PROMPT, seed=3)
     for precision in ("f16", "u8"):
         pipe = ov_genai.LLMPipeline(str(folders["int8"]), device,
@@ -227,18 +229,20 @@ def examples(device: str, model: str, tmp: Path) -> dict:
         scheduler = ov_genai.SchedulerConfig()
         scheduler.enable_prefix_caching = caching
         scheduler.cache_size = 1
-        pipe = ov_genai.LLMPipeline(str(folders["int8"]), device, scheduler_config=scheduler)
+        pipe = ov_genai.LLMPipeline(str(folders["int8"]), device,
+                                    scheduler_config=scheduler)
         ttfts = []
         for user in range(3):  # the same system prompt, then each user's own question
             question = random_prompt(vocab, 16, seed=200 + user).input_ids.data
             ids = np.concatenate([system, question], axis=1)
-            inputs = ov_genai.TokenizedInputs(ov.Tensor(ids), ov.Tensor(np.ones_like(ids)))
+            mask = np.ones_like(ids)
+            inputs = ov_genai.TokenizedInputs(ov.Tensor(ids), ov.Tensor(mask))
             ttfts.append(generate(pipe, inputs)[0])
         print(f"prefix caching {'on ' if caching else 'off'}: TTFT of the first user "
               f"{ttfts[0]:.1f} ms, of the next ones {np.mean(ttfts[1:]):.1f} ms")
         key = "on" if caching else "off"
-        result[f"prefix_{key}_first_ms"], result[f"prefix_{key}_next_ms"] = ttfts[0], float(
-            np.mean(ttfts[1:]))
+        result[f"prefix_{key}_first_ms"] = ttfts[0]
+        result[f"prefix_{key}_next_ms"] = float(np.mean(ttfts[1:]))
         del pipe
     # --8<-- [end:prefix-caching]
     result["prefix_speedup"] = result["prefix_off_next_ms"] / result["prefix_on_next_ms"]
