@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from perfguide import bench, llm_zoo
-from perfguide.bench.llm import LLMSettings
+from perfguide.bench.llm import KV_BYTES, LLMSettings
 from perfguide.errors import UsageError
 from perfguide.results import load, validate_record
 
@@ -40,7 +40,8 @@ def test_a_record_holds_ttft_tpot_memory_and_the_roofline(record: dict) -> None:
     assert len(record["repeats"]) == 3 and len(m["tokens"]) == SMALL["output_tokens"]
     assert m["tokens_per_s"] == pytest.approx(1000 / m["tpot_ms"]["p50"])
     shape = llm_zoo.TINY.shape
-    kv = shape.kv_bytes_per_token({"u8": 1, "f16": 2, "bf16": 2, "f32": 4}[m["kv_precision_used"]])
+    # The element size of whatever precision the device reported (u8 here; another CPU may differ).
+    kv = shape.kv_bytes_per_token(KV_BYTES.get(m["kv_precision_used"] or "f16", 2.0))
     assert m["kv_bytes_per_token"] == kv
     assert m["bytes_per_token"] == m["weight_bytes"] + kv * (24 + 8 / 2)
     fraction = m["bytes_per_token"] / (m["tpot_ms"]["p50"] / 1000) / (m["bandwidth_gbs"] * 1e9)
