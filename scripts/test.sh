@@ -5,4 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install.sh test
 .venv/bin/ruff check .
+# The C++ twins of the snippets, built against this environment's OpenVINO (only what changed).
+.venv/bin/python scripts/cpp.py build >/dev/null
 exec .venv/bin/python -m pytest "$@"

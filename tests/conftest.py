@@ -12,7 +12,7 @@ from types import ModuleType
 
 import pytest
 
-from perfguide import pages
+from perfguide import cpp, pages
 
 REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "docs"
@@ -38,12 +38,40 @@ def device_params(module: ModuleType) -> list:
     ]
 
 
+LANGUAGES = ("python", "cpp")
+
+
+def snippet_cases(relative: Path) -> list:
+    """pytest params (device, language) for a page: each device its module applies to, in
+    Python and in C++ (its twin snippets/<page>.cpp), an absent device skipped with the reason."""
+    return [
+        pytest.param(device.values[0], language, id=f"{device.id}-{language}", marks=device.marks)
+        for device in device_params(load_snippet(relative)) for language in LANGUAGES
+    ]
+
+
 @cache
-def run_snippet(relative: Path, device: str) -> dict:
-    """Run a snippet module's ``main`` once per (module, device) in this session, on the
-    module's TEST_MODEL where it has one (a small stand-in for a model too slow for CI)."""
-    model = getattr(load_snippet(relative), "TEST_MODEL", None)
-    return pages.run_page(str(relative.with_suffix("")), device, model)["observed"]
+def built_programs() -> None:
+    """Build every C++ twin once per session (CMake rebuilds only what changed)."""
+    cpp.build()
+
+
+@cache
+def run_snippet(relative: Path, device: str, language: str = "python") -> dict:
+    """Run a snippet module's ``main`` (or, for "cpp", its C++ twin's program) once per
+    (module, device, language) in this session, on the module's TEST_MODEL where it has one (a
+    small stand-in for a model too slow for CI); both languages get the same model file."""
+    module = load_snippet(relative)
+    model = getattr(module, "TEST_MODEL", None)
+    page = str(relative.with_suffix(""))
+    if language == "python":
+        return pages.run_page(page, device, model)["observed"]
+    assert language == "cpp", language
+    built_programs()
+    from perfguide.snippet import resolve_argument
+
+    path = resolve_argument(model or module.MODEL, getattr(module, "MODEL_KIND", "model"))
+    return cpp.run(page, device, path)["observed"]
 
 
 def run_script(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from conftest import device_params, load_snippet, run_script, run_snippet, snippet_modules
+from perfguide import cpp
 from perfguide.pages import applicable_cases as pages_cases
 
 CASES = [
@@ -30,6 +31,58 @@ def test_snippet_runs_as_a_script(relative: Path) -> None:
     done = run_script(f"snippets/{relative}", "--device", "CPU", *(["--model", model] if model else []))
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip(), "a snippet run as a script should print what it measured"
+
+
+CPP_CASES = [
+    pytest.param(Path(f"{page}.py"), device.values[0], id=f"{page}-{device.id}", marks=device.marks)
+    for page in cpp.cpp_pages()
+    for device in device_params(load_snippet(Path(f"{page}.py")))
+]
+
+
+@pytest.mark.parametrize(("relative", "device"), CPP_CASES)
+def test_cpp_twin_runs_on_device(relative: Path, device: str) -> None:
+    """The C++ twin runs on every device its Python module applies to, and prints what it saw."""
+    result = run_snippet(relative, device, "cpp")
+    assert isinstance(result, dict) and result.get("device") == device
+
+
+@pytest.mark.parametrize("page", cpp.cpp_pages())
+def test_cpp_twin_runs_as_a_reader_runs_it(page: str) -> None:
+    """``python scripts/cpp.py run <page> --device CPU`` builds what changed and runs it."""
+    model = getattr(load_snippet(Path(f"{page}.py")), "TEST_MODEL", None)
+    done = run_script("scripts/cpp.py", "run", page, "--device", "CPU", *(["--model", model] if model else []))
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip(), "a C++ twin should print what it measured"
+
+
+def test_cpp_programs_refuse_bad_input_in_one_line(tmp_path: Path) -> None:
+    """An absent device, a missing model file or an unknown flag: one line and exit code 2,
+    from the program itself and from scripts/cpp.py."""
+    import subprocess
+
+    import openvino as ov
+    import openvino.opset15 as ops
+
+    from conftest import built_programs
+
+    built_programs()
+    page = cpp.cpp_pages()[0]
+    real = tmp_path / "model.xml"
+    x = ops.parameter([1, 3, 8, 8], ov.Type.f32)
+    ov.save_model(ov.Model([ops.relu(x)], [x]), str(real))
+    binary = str(cpp.program(page))
+    for argv in ([binary, "--model", str(tmp_path / "absent.xml")],
+                 [binary, "--model", str(cpp.source(page))],
+                 [binary, "--model", str(real), "--device", "NOSUCHDEVICE"],
+                 [binary, "--frobnicate"]):
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+        lines = done.stderr.strip().splitlines()
+        assert done.returncode == 2 and len(lines) == 1 and lines[0].startswith("error: "), (argv, done.stderr)
+    done = run_script("scripts/cpp.py", "run", page, "--device", "NOSUCHDEVICE")
+    assert done.returncode == 2 and "available here: CPU" in done.stderr and "Traceback" not in done.stderr
+    done = run_script("scripts/cpp.py", "run", "guide/nosuchpage")
+    assert done.returncode == 2 and "no C++ twin" in done.stderr
 
 
 def test_snippet_script_rejects_an_unknown_device() -> None:

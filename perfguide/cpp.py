@@ -1,0 +1,130 @@
+"""The C++ twins of the snippet modules: found, built with CMake against the Python
+environment's OpenVINO, and run the way the tests and a reader run them.
+
+``snippets/<section>/<page>.cpp`` sits beside ``<page>.py`` and cuts the same section names. The
+programs are built by ``snippets/CMakeLists.txt`` against the ``openvino`` wheel's own CMake
+package (``<openvino package>/cmake``), with nlohmann/json from its Python package, into
+``.cache/cpp/`` (``$PERFGUIDE_CPP_BUILD`` to move it); CMake rebuilds only what changed.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from perfguide import REPO_ROOT
+from perfguide.errors import UsageError
+
+SNIPPETS = REPO_ROOT / "snippets"
+BUILD_TIMEOUT_S = 1800  # every program from nothing on a 2-core machine takes about 5 minutes
+
+
+def build_dir() -> Path:
+    env = os.environ.get("PERFGUIDE_CPP_BUILD")
+    return Path(env).expanduser() if env else REPO_ROOT / ".cache" / "cpp"
+
+
+def cpp_pages() -> list[str]:
+    """Every page with a C++ twin, as ``section/page``."""
+    return sorted(str(p.relative_to(SNIPPETS).with_suffix("")) for p in SNIPPETS.glob("*/*.cpp"))
+
+
+def source(page: str) -> Path:
+    return SNIPPETS / f"{page}.cpp"
+
+
+def program(page: str) -> Path:
+    """Where the built program of a page lies (``<build>/<section>/<page>``)."""
+    return build_dir() / page
+
+
+def openvino_cmake_dir() -> Path:
+    """The OpenVINO CMake package the wheel ships beside its libraries."""
+    import openvino
+
+    found = Path(openvino.__file__).parent / "cmake"
+    if not (found / "OpenVINOConfig.cmake").is_file():
+        raise UsageError(f"this openvino package has no CMake package at {found}")
+    return found
+
+
+def json_include_dir() -> Path:
+    try:
+        import nlohmann_json
+    except ImportError:
+        raise UsageError("nlohmann/json is not installed: run scripts/install.sh test") from None
+    return Path(nlohmann_json.__file__).parent / "include"
+
+
+def _tool(name: str) -> str:
+    found = shutil.which(name)
+    if not found:
+        raise UsageError(f"{name} is not installed: the C++ programs need CMake and a C++17 compiler")
+    return found
+
+
+def _run(command: list[str], what: str) -> None:
+    done = subprocess.run(command, capture_output=True, text=True, timeout=BUILD_TIMEOUT_S)
+    if done.returncode != 0:
+        tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-40:])
+        raise UsageError(f"{what} failed:\n{tail}")
+
+
+def build(pages: list[str] | None = None, jobs: int | None = None) -> list[Path]:
+    """Configure (once) and build the programs of ``pages`` (all when None); return their paths.
+    An unchanged source is not rebuilt."""
+    unknown = sorted(set(pages or []) - set(cpp_pages()))
+    if unknown:
+        raise UsageError(f"no C++ twin for {', '.join(unknown)}; pages with one: {', '.join(cpp_pages())}")
+    cmake = _tool("cmake")
+    out = build_dir()
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / "build.lock", "w") as lock:  # two builds at once (two test runs) take turns
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _build_locked(cmake, out, pages, jobs)
+
+
+def _build_locked(cmake: str, out: Path, pages: list[str] | None, jobs: int | None) -> list[Path]:
+    cache = out / "CMakeCache.txt"
+    wanted = {"OpenVINO_DIR": str(openvino_cmake_dir()), "NLOHMANN_JSON_INCLUDE": str(json_include_dir())}
+    if any(not _cache_line(cache, key).endswith(f"={value}") for key, value in wanted.items()):
+        _run([cmake, "-S", str(SNIPPETS), "-B", str(out), "-DCMAKE_BUILD_TYPE=Release",
+              *(f"-D{key}={value}" for key, value in wanted.items())], "configuring the C++ programs")
+    targets = [p.replace("/", "_") for p in (pages or cpp_pages())]
+    command = [cmake, "--build", str(out), "--parallel", str(jobs or os.cpu_count() or 1)]
+    for target in targets:
+        command += ["--target", target]
+    _run(command, "building the C++ programs")
+    return [program(p) for p in (pages or cpp_pages())]
+
+
+def _cache_line(cache: Path, key: str) -> str:
+    if not cache.is_file():
+        return ""
+    for line in cache.read_text(errors="replace").splitlines():
+        if line.startswith(f"{key}:"):
+            return line
+    return ""
+
+
+def run(page: str, device: str, model: str, timeout: float = 900) -> dict:
+    """Run a page's built program on ``device`` with a model file: {"observed": the JSON it
+    printed last, "output": the lines before}. Its refusal (exit 2) is a one-line UsageError."""
+    binary = program(page)
+    if not binary.is_file():
+        raise UsageError(f"{binary} is not built: run python scripts/cpp.py build {page}")
+    done = subprocess.run([str(binary), "--device", device, "--model", model, "--json"],
+                          capture_output=True, text=True, timeout=timeout)
+    if done.returncode == 2:
+        raise UsageError(done.stderr.strip().splitlines()[-1].removeprefix("error: ")
+                         if done.stderr.strip() else f"{page}.cpp exited with 2")
+    if done.returncode != 0:
+        raise RuntimeError(f"{binary} exited with {done.returncode}:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
+    lines = done.stdout.rstrip("\n").splitlines()
+    if not lines:
+        raise RuntimeError(f"{binary} printed nothing")
+    return {"observed": json.loads(lines[-1]), "output": "\n".join(lines[:-1]) + "\n"}
