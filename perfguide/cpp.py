@@ -123,7 +123,8 @@ def run(page: str, device: str, model: str, timeout: float = 900) -> dict:
         raise UsageError(done.stderr.strip().splitlines()[-1].removeprefix("error: ")
                          if done.stderr.strip() else f"{page}.cpp exited with 2")
     if done.returncode != 0:
-        raise RuntimeError(f"{binary} exited with {done.returncode}:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
+        raise RuntimeError(f"{binary} exited with {done.returncode}:\n"
+                           f"{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
     lines = done.stdout.rstrip("\n").splitlines()
     if not lines:
         raise RuntimeError(f"{binary} printed nothing")

@@ -104,7 +104,7 @@ def tab_groups(page: Path) -> list[list[tuple[str, int, list[tuple[str, str]]]]]
             j += 1
         tabs.append((indent, m["title"], i + 1, found, j))
     groups: list[list] = []
-    for k, (indent, title, lineno, found, after) in enumerate(tabs):
+    for k, (indent, title, lineno, found, _after) in enumerate(tabs):
         previous = tabs[k - 1] if k else None
         if previous and previous[0] == indent and previous[4] == lineno - 1:
             groups[-1].append((title, lineno, found))
@@ -203,7 +203,8 @@ def test_every_python_tab_has_its_cpp_tab(page: Path) -> None:
                 if section in python_only(Path(path)):
                     continue
                 twin = (str(Path(path).with_suffix(".cpp")), section)
-                if title != "Python" or following is None or following[0] != "C++" or twin not in following[2]:
+                paired = following is not None and following[0] == "C++" and twin in following[2]
+                if title != "Python" or not paired:
                     problems.append(f"{page.name}:{lineno}: tabs {titles} show {path}:{section} "
                                     f"without a following \"C++\" tab showing {twin[0]}:{section}")
     assert not problems, "\n".join(problems)

@@ -51,7 +51,8 @@ def test_cpp_twin_runs_on_device(relative: Path, device: str) -> None:
 def test_cpp_twin_runs_as_a_reader_runs_it(page: str) -> None:
     """``python scripts/cpp.py run <page> --device CPU`` builds what changed and runs it."""
     model = getattr(load_snippet(Path(f"{page}.py")), "TEST_MODEL", None)
-    done = run_script("scripts/cpp.py", "run", page, "--device", "CPU", *(["--model", model] if model else []))
+    done = run_script("scripts/cpp.py", "run", page, "--device", "CPU",
+                      *(["--model", model] if model else []))
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.strip(), "a C++ twin should print what it measured"
 
@@ -78,7 +79,8 @@ def test_cpp_programs_refuse_bad_input_in_one_line(tmp_path: Path) -> None:
                  [binary, "--frobnicate"]):
         done = subprocess.run(argv, capture_output=True, text=True, timeout=120)
         lines = done.stderr.strip().splitlines()
-        assert done.returncode == 2 and len(lines) == 1 and lines[0].startswith("error: "), (argv, done.stderr)
+        assert done.returncode == 2 and len(lines) == 1, (argv, done.stderr)
+        assert lines[0].startswith("error: "), (argv, done.stderr)
     done = run_script("scripts/cpp.py", "run", page, "--device", "NOSUCHDEVICE")
     assert done.returncode == 2 and "available here: CPU" in done.stderr and "Traceback" not in done.stderr
     done = run_script("scripts/cpp.py", "run", "guide/nosuchpage")
