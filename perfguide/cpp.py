@@ -33,13 +33,22 @@ def cpp_pages() -> list[str]:
     return sorted(str(p.relative_to(SNIPPETS).with_suffix("")) for p in SNIPPETS.glob("*/*.cpp"))
 
 
+# The harness's own programs (perfguide/bench/*.cpp), built by the same CMake project.
+HARNESS_PROGRAMS = ("bench/single_stream",)
+
+
+def programs() -> list[str]:
+    """Every program the CMake project builds: the pages' twins and the harness's own."""
+    return [*cpp_pages(), *HARNESS_PROGRAMS]
+
+
 def source(page: str) -> Path:
     return SNIPPETS / f"{page}.cpp"
 
 
-def program(page: str) -> Path:
-    """Where the built program of a page lies (``<build>/<section>/<page>``)."""
-    return build_dir() / page
+def program(name: str) -> Path:
+    """Where a built program lies (``<build>/<section>/<page>``, ``<build>/bench/<name>``)."""
+    return build_dir() / name
 
 
 def openvino_cmake_dir() -> Path:
@@ -75,9 +84,9 @@ def _run(command: list[str], what: str) -> None:
 
 
 def build(pages: list[str] | None = None, jobs: int | None = None) -> list[Path]:
-    """Configure (once) and build the programs of ``pages`` (all when None); return their paths.
-    An unchanged source is not rebuilt."""
-    unknown = sorted(set(pages or []) - set(cpp_pages()))
+    """Configure (once) and build the programs named (pages, or the harness's own; all when
+    None); return their paths. An unchanged source is not rebuilt."""
+    unknown = sorted(set(pages or []) - set(programs()))
     if unknown:
         raise UsageError(f"no C++ twin for {', '.join(unknown)}; pages with one: {', '.join(cpp_pages())}")
     cmake = _tool("cmake")
@@ -91,15 +100,16 @@ def build(pages: list[str] | None = None, jobs: int | None = None) -> list[Path]
 def _build_locked(cmake: str, out: Path, pages: list[str] | None, jobs: int | None) -> list[Path]:
     cache = out / "CMakeCache.txt"
     wanted = {"OpenVINO_DIR": str(openvino_cmake_dir()), "NLOHMANN_JSON_INCLUDE": str(json_include_dir())}
-    if any(not _cache_line(cache, key).endswith(f"={value}") for key, value in wanted.items()):
+    stale = not cache.is_file() or (SNIPPETS / "CMakeLists.txt").stat().st_mtime > cache.stat().st_mtime
+    if stale or any(not _cache_line(cache, key).endswith(f"={value}") for key, value in wanted.items()):
         _run([cmake, "-S", str(SNIPPETS), "-B", str(out), "-DCMAKE_BUILD_TYPE=Release",
               *(f"-D{key}={value}" for key, value in wanted.items())], "configuring the C++ programs")
-    targets = [p.replace("/", "_") for p in (pages or cpp_pages())]
+    targets = [p.replace("/", "_") for p in (pages or programs())]
     command = [cmake, "--build", str(out), "--parallel", str(jobs or os.cpu_count() or 1)]
     for target in targets:
         command += ["--target", target]
     _run(command, "building the C++ programs")
-    return [program(p) for p in (pages or cpp_pages())]
+    return [program(p) for p in (pages or programs())]
 
 
 def _cache_line(cache: Path, key: str) -> str:
@@ -111,14 +121,59 @@ def _cache_line(cache: Path, key: str) -> str:
     return ""
 
 
-def run(page: str, device: str, model: str, timeout: float = 900) -> dict:
+def tokenizers_library() -> Path:
+    """The openvino_tokenizers extension (the tokenizer models' operations), from its wheel."""
+    import openvino_tokenizers
+
+    found = sorted((Path(openvino_tokenizers.__file__).parent / "lib").glob("libopenvino_tokenizers.*"))
+    if not found:
+        raise UsageError("the openvino-tokenizers package has no libopenvino_tokenizers library")
+    return found[0]
+
+
+def llm_folders(model: str, work: Path) -> Path:
+    """What an LLM page's C++ program is given: the f16 OpenVINO folder of a zoo LLM (built if
+    needed) with its int8 and int4 siblings, or the same three folders made under ``work`` from a
+    reader's GGUF file or folder (by the Python module's own ``variants``, NNCF being Python's)."""
+    from perfguide import llm_zoo, pages
+
+    if model in llm_zoo.LLM_ZOO:
+        folders = {fmt: llm_zoo.model_dir(model, fmt) for fmt in llm_zoo.FORMATS}
+        return folders["f16"]
+    folders = pages.load_snippet("guide/llm").variants(model, work)
+    if folders["f16"].parent != work:
+        (work / "f16").symlink_to(Path(folders["f16"]).resolve(), target_is_directory=True)
+    return work / "f16"
+
+
+def run_page(page: str, device: str, model: str | None = None, timeout: float = 1800) -> dict:
+    """Run a page's C++ program as its Python module would be run: on the module's model (or
+    ``model``: a zoo name or the reader's file), resolved the way the Python side resolves it."""
+    import tempfile
+
+    from perfguide import pages
+    from perfguide.snippet import resolve_argument
+
+    module = pages.load_snippet(page)
+    kind = getattr(module, "MODEL_KIND", "model")
+    name = model or module.MODEL
+    with tempfile.TemporaryDirectory(prefix="perfguide-cpp-") as work:
+        if kind == "llm":
+            path = str(llm_folders(str(resolve_argument(name, kind)), Path(work)))
+            env = {"OPENVINO_TOKENIZERS_LIB": str(tokenizers_library())}
+        else:
+            path, env = resolve_argument(name, kind), {}
+        return run(page, device, path, timeout=timeout, env=env)
+
+
+def run(page: str, device: str, model: str, timeout: float = 1800, env: dict | None = None) -> dict:
     """Run a page's built program on ``device`` with a model file: {"observed": the JSON it
     printed last, "output": the lines before}. Its refusal (exit 2) is a one-line UsageError."""
     binary = program(page)
     if not binary.is_file():
         raise UsageError(f"{binary} is not built: run python scripts/cpp.py build {page}")
     done = subprocess.run([str(binary), "--device", device, "--model", model, "--json"],
-                          capture_output=True, text=True, timeout=timeout)
+                          capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})})
     if done.returncode == 2:
         raise UsageError(done.stderr.strip().splitlines()[-1].removeprefix("error: ")
                          if done.stderr.strip() else f"{page}.cpp exited with 2")

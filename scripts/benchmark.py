@@ -41,6 +41,9 @@ examples:
   # the same points measured by OpenVINO's benchmark_app, alternating with ours
   python scripts/benchmark.py compare-benchmark-app --model mobilenet --device CPU --seconds 5
 
+  # what Python adds per call: the same single-stream loop in C++, taking turns with Python's
+  python scripts/benchmark.py compare-cpp --model mobilenet --device CPU --seconds 5 --repeats 8
+
   # every number behind the docs (results/<machine-id>.json), or a quick pass (.quick.json)
   python scripts/benchmark.py regenerate
   python scripts/benchmark.py regenerate --quick --models mobilenet
@@ -233,6 +236,29 @@ def cmd_measure(args) -> int:
 
 
 # --------------------------------------------------------------------------------------------
+# compare-cpp
+
+
+def cmd_compare_cpp(args) -> int:
+    from perfguide import bench
+    from perfguide.devices import check_device
+    from perfguide.zoo import resolve_model
+
+    timing_from(args)
+    config = config_from(args)
+    if config.requests not in (None, 1):
+        raise UsageError("single-stream runs one request: drop --requests")
+    config.resolved("single-stream")
+    check_device(args.device)
+    bench.check_precision(args.device, config.precision)
+    _check_output(args.json)
+    resolve_model(args.model)
+    record = bench.compare_cpp(args.model, args.device, config, seconds=args.seconds,
+                               repeats=args.repeats, min_count=args.min_count, seed=args.seed)  # fmt: skip
+    return _emit(record, args.json)
+
+
+# --------------------------------------------------------------------------------------------
 # compare-benchmark-app
 
 
@@ -379,6 +405,15 @@ def build_parser() -> Parser:
     add_run_arguments(c, 10.0)
     c.add_argument("--json", metavar="OUT", help="write the records (a JSON list) to OUT")
     c.set_defaults(func=cmd_compare)
+
+    cc = sub.add_parser("compare-cpp", help="single-stream in Python and the same loop in C++, taking turns",
+                        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    cc.add_argument("--model", required=True)
+    cc.add_argument("--device", default="CPU")
+    add_config_arguments(cc)
+    add_run_arguments(cc, 5.0)
+    cc.add_argument("--json", metavar="OUT", help="write the record to OUT ('-': stdout)")
+    cc.set_defaults(func=cmd_compare_cpp)
 
     r = sub.add_parser("regenerate", help="run the docs' matrix and write results/<machine-id>.json",
                        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip

@@ -47,9 +47,9 @@ def _main(argv: list[str] | None) -> int:
         raise UsageError(f"no C++ twin for {page!r}; pages with one: {', '.join(cpp.cpp_pages())}")
     module = pages.load_snippet(page)
     device = check_device(args.device)
-    model = resolve_argument(args.model or module.MODEL, getattr(module, "MODEL_KIND", "model"))
+    resolve_argument(args.model or module.MODEL, getattr(module, "MODEL_KIND", "model"))  # bad: 1 line
     cpp.build([page])
-    done = cpp.run(page, device, model)
+    done = cpp.run_page(page, device, args.model)
     print(done["output"], end="")
     if args.json:
         print(json.dumps(done["observed"], indent=2))

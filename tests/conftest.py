@@ -68,10 +68,7 @@ def run_snippet(relative: Path, device: str, language: str = "python") -> dict:
         return pages.run_page(page, device, model)["observed"]
     assert language == "cpp", language
     built_programs()
-    from perfguide.snippet import resolve_argument
-
-    path = resolve_argument(model or module.MODEL, getattr(module, "MODEL_KIND", "model"))
-    return cpp.run(page, device, path)["observed"]
+    return cpp.run_page(page, device, model)["observed"]
 
 
 def run_script(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:

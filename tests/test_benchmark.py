@@ -338,6 +338,27 @@ def test_compare_benchmark_app_gives_positive_ratios(tmp_path: Path) -> None:
     assert single["ratio_pairs"] == pytest.approx(sum(pairs) / 2)  # the median of two
 
 
+def test_compare_cpp_times_the_same_loop_in_both_languages(tmp_path: Path) -> None:
+    """The C++ loop runs on the same model file and properties, taking turns with Python's; the
+    record's figures are the best runs' medians, and Python's caller clock encloses the request
+    timer it reads (so its median can never be below that timer's)."""
+    out = tmp_path / "cpp.json"
+    done = run("compare-cpp", "--model", "mobilenet", "--seconds", "0.5", "--repeats", "2",
+               "--json", str(out))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    record = results.validate_record(json.loads(out.read_text()))
+    c = record["cpp"]
+    assert record["id"].endswith("/vs=cpp") and record["scenario"] == "single-stream"
+    assert len(c["repeats"]) == 2 and all(rep["count"] >= 10 for rep in c["repeats"])
+    assert c["p50_ms"] == min(rep["p50_ms"] for rep in c["repeats"])
+    assert c["python_p50_ms"] == min(rep["p50_ms"] for rep in record["repeats"])
+    assert c["python_p50_ms"] >= c["python_runtime_p50_ms"]
+    assert c["python_adds_us"] == pytest.approx(1000 * (c["python_p50_ms"] - c["p50_ms"]))
+    done = run("compare-cpp", "--model", "mobilenet", "--requests", "2")
+    assert done.returncode == 2
+    assert done.stderr.strip() == "error: single-stream runs one request: drop --requests"
+
+
 def test_regenerate_quick_writes_its_own_file_and_nothing_else(tmp_path: Path) -> None:
     from test_results import make_doc
 

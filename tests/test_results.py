@@ -335,6 +335,29 @@ def test_the_benchmark_app_check_says_whether_each_bar_is_met(_only) -> None:
     assert "| **1.040 (bar ≤ 1.03: not met)** |" in rows[3]
 
 
+def test_the_per_call_block_sets_python_beside_cpp_and_names_machines_without_it(_only) -> None:
+    from perfguide import blocks
+
+    cpp = {"p50_ms": 1.9, "python_p50_ms": 1.98, "python_runtime_p50_ms": 1.94, "python_adds_us": 80.0,
+           "python_adds_us_pairs": 61.0, "repeats": [{"p50_ms": 1.9, "count": 500, "duration_s": 1.0}],
+           "spread_pct": 1.0}
+    run = {"throughput_fps": 500.0, "p50_ms": 1.98, "duration_s": 1.0}
+    record = make_record("m/CPU/single-stream/vs=cpp", scenario="single-stream", cpp=cpp,
+                         caller_overhead_us=40.0, repeats=[run])  # fmt: skip
+    doc = make_doc(records=[record])
+    results.validate(doc, "doc")
+    _only(doc)
+    out = blocks.get("benchmark-per-call").function()()
+    (row,) = [line.strip() for line in out.splitlines() if line.strip().startswith("| `m`")]
+    assert "| 1.900 ms | 1.980 ms | 1.940 ms | 40 µs | **80 µs** | 61 µs |" in row
+    _only(make_doc())  # a machine whose file predates the comparison: said, not hidden
+    out = blocks.get("benchmark-per-call").function()()
+    assert "Not measured on every machine" in out and "regenerate --only cpp" in out
+    record["cpp"]["python_adds_us"] = 1e300  # beyond its bound
+    with pytest.raises(UsageError):
+        results.validate(make_doc(records=[record]), "doc")
+
+
 # --------------------------------------------------------------------------------------------
 # Untrusted results files: every hostile file is refused, in one line naming the file and field
 

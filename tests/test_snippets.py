@@ -217,3 +217,21 @@ def test_a_model_with_a_dynamic_batch_runs_or_is_refused_in_one_line(relative: P
     if done.returncode != 0:
         lines = done.stderr.strip().splitlines()
         assert done.returncode == 2 and len(lines) == 1 and lines[0].startswith("error: "), done.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("page", [p for p in cpp.cpp_pages() if p != "guide/llm"])
+def test_a_cpp_twin_given_a_dynamic_batch_runs_or_refuses_in_one_line(page: str,
+                                                                      dynamic_batch_model: Path) -> None:
+    """The C++ twins treat a reader's dynamic model as the Python modules do: run it, or refuse
+    it with one line and exit code 2 — never a crash."""
+    module = load_snippet(Path(f"{page}.py"))
+    runnable = [c.name for c in pages_cases(module) if not c.missing]
+    if not runnable:
+        pytest.skip(f"{page}: none of its devices is here")
+    done = run_script("scripts/cpp.py", "run", page, "--device", runnable[0],
+                      "--model", str(dynamic_batch_model))
+    assert "Traceback" not in done.stderr and "terminate called" not in done.stderr, done.stderr[-2000:]
+    if done.returncode != 0:
+        lines = done.stderr.strip().splitlines()
+        assert done.returncode == 2 and len(lines) == 1 and lines[0].startswith("error: "), done.stderr

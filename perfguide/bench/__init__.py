@@ -28,6 +28,7 @@ import importlib
 _FROM = {
     "bapp": ("COMPARE_MODES", "benchmark_app_command", "benchmark_app_path", "compare_benchmark_app",
              "parse_benchmark_app"),
+    "cpp_peer": ("compare_cpp",),
     "config": ("HINTS", "PRECISIONS", "SCENARIOS", "BenchConfig", "Timing", "check_config"),
     "isolation": ("in_fresh_process",),
     "llamacpp": ("compare_llama_cpp", "llama_cpp_version"),

@@ -28,6 +28,7 @@ from perfguide.errors import UsageError
 ISOLATED = {
     "measure": "scenarios:measure",
     "compare_benchmark_app": "bapp:compare_benchmark_app",
+    "compare_cpp": "cpp_peer:compare_cpp",
     "peak_matmul": "probes:peak_matmul",
     "steadiness": "probes:steadiness",
     "bandwidth": "probes:bandwidth",

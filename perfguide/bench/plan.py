@@ -22,13 +22,13 @@ class Point:
     """One thing to measure in the matrix: ``run(context)`` returns records (or updates peak)."""
 
     label: str
-    kind: str  # single-stream, offline, server, first-inference, benchmark-app, peak
+    kind: str  # one of KINDS
     run: Callable[[dict], list[dict]]
     cost_s: float = 10.0
 
 
-KINDS = ("single-stream", "offline", "server", "first-inference", "benchmark-app", "peak", "steadiness",
-         "llm", "llama-cpp")
+KINDS = ("single-stream", "offline", "server", "first-inference", "benchmark-app", "cpp", "peak",
+         "steadiness", "llm", "llama-cpp")
 CNNS = ("yolov5n", "resnet50", "mobilenet")
 HEAVY_MODEL = "bert-base"  # the zoo's heaviest: its GFLOP/s is set against the MatMul peak
 SWEEP_MODELS = ("yolov5n", "resnet50")  # batch and streams sweeps: the models the docs chart
@@ -50,6 +50,9 @@ P99_FACTOR = 4.0  # max-rate bound: this many times the single-stream median lat
 COMPARE_PAIRS, COMPARE_SECONDS = 8, 5.0
 # The steadiness probe: this model's single-stream latency in back-to-back 1 s runs, this long
 # (a quick run: 10 x --seconds, at most STEADY_QUICK_SECONDS).
+# What Python adds per call: its single-stream loop against the same loop in C++, on a small and
+# a large model (the cost is per call, so it weighs most on the small one).
+PER_CALL_MODELS = ("mobilenet", "resnet50")
 STEADY_MODEL, STEADY_SECONDS, STEADY_QUICK_SECONDS = "mobilenet", 60.0, 10.0
 
 
@@ -153,6 +156,12 @@ def build_matrix(models: list[str], devices: list[str], *, quick: bool, timing: 
 
         return run
 
+    def versus_cpp(model: str, device: str, cfg: BenchConfig):
+        def run(ctx: dict) -> list[dict]:
+            return [bench.in_fresh_process("compare_cpp", model, device, config=cfg, **cmp_kw)]
+
+        return run
+
     def first(model: str, device: str, cfg: BenchConfig):
         def run(ctx: dict) -> list[dict]:
             return [alone(model, device, "first-inference", cfg)]
@@ -236,6 +245,9 @@ def build_matrix(models: list[str], devices: list[str], *, quick: bool, timing: 
                 for mode, cfg in (("offline", tput), ("single-stream", lat)):
                     add(f"{model} {device} vs benchmark_app {mode}", "benchmark-app",
                         compare(model, device, mode, cfg), cmp_cost)  # fmt: skip
+                if model in PER_CALL_MODELS:
+                    add(f"{model} {device} single-stream vs C++", "cpp", versus_cpp(model, device, lat),
+                        cmp_kw["repeats"] * (2 * cmp_kw["seconds"] + 4))  # fmt: skip
         for p in precisions:
             shape = (2048, 2048, 2048)
 

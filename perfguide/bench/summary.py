@@ -44,6 +44,11 @@ def summary(record: dict) -> str:
                 f"run = {b['ratio']:.3f} by the same request timer, {b['ratio_caller']:.3f} by the "
                 "caller's clock"
             )
+    if record.get("cpp"):
+        c = record["cpp"]
+        lines.append(f"  the same loop in C++: median {c['p50_ms']:.3f} ms against Python's "
+                     f"{c['python_p50_ms']:.3f} ms (best runs): Python adds {c['python_adds_us']:.0f} us "
+                     "per call")  # fmt: skip
     if record.get("gflops"):
         lines.append(f"  achieved: {record['gflops']:.1f} GFLOP/s")
     if record.get("llm"):

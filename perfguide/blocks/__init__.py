@@ -57,6 +57,7 @@ REGISTRY: dict[str, Block] = {
               benchmark_table="benchmarks:table",
               benchmark_chart="benchmarks:chart",
               benchmark_app_check="benchmarks:app_check",
+              benchmark_per_call="benchmarks:per_call",
               benchmark_steadiness="benchmarks:steadiness",
               benchmark_peak="benchmarks:peak",
               benchmark_across="benchmarks:across",

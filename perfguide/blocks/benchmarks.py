@@ -268,6 +268,42 @@ def app_check() -> str:
     return fmt.per_machine(items, render)
 
 
+def per_call() -> str:
+    """Per machine: the harness's single-stream loop in Python against the same loop in C++."""
+    def render(item: tuple[data.Machine, dict]) -> str:
+        machine, doc = item
+        rows = []
+        for r in doc["records"]:
+            c = r.get("cpp")
+            if not c:
+                continue
+            back = r.get("caller_overhead_us")
+            rows.append([f"`{fmt.text(r['model'])}`", f"{fmt.text(r['device'])}, {config_label(r)}",
+                         f"{fmt.num(c['p50_ms'], 3)} ms", f"{fmt.num(c['python_p50_ms'], 3)} ms",
+                         f"{fmt.num(c['python_runtime_p50_ms'], 3)} ms",
+                         f"{fmt.num(back, 0)} µs" if back is not None else fmt.not_measured(),
+                         f"**{fmt.num(c['python_adds_us'], 0)} µs**",
+                         f"{fmt.num(c['python_adds_us_pairs'], 0)} µs" if "python_adds_us_pairs" in c
+                         else fmt.not_measured()])  # fmt: skip
+        runs = sorted({len(r["cpp"].get("repeats", [])) for r in doc["records"] if r.get("cpp")})
+        return (fmt.machine_stamp(machine, doc) + "\n\n" + fmt.table(
+            ["Model", "Configuration", "C++ loop", "Python loop", "Python, request timer",
+             "Return to Python", "Python adds per call", "Pair by pair"], rows)
+            + f"\nMedians per call of each language's best run; {' to '.join(map(str, runs))} runs of "
+              "each, taking turns.\n")
+
+    docs = _docs("the Python against C++ comparison")
+    items = [(m, (m, d)) for m, d in docs if any(r.get("cpp") for r in d["records"])]
+    missing = [m.id for m, d in docs if not any(r.get("cpp") for r in d["records"])]
+    out = fmt.per_machine(items, render) if items else ""
+    if missing and data.current() is None:
+        out += ("\n\n!!! note \"Not measured on every machine\"\n    The results files of "
+                + ", ".join(f"**{fmt.text(m)}**" for m in missing)
+                + " hold no Python-against-C++ comparison yet: `python scripts/benchmark.py "
+                  "regenerate --only cpp` on such a machine adds it to its file.\n")
+    return out
+
+
 def steadiness_svg(probe: dict, title: str) -> str:
     """The probe's per-second medians over time, with the fast tenth and the slow threshold."""
     plt = pyplot()
