@@ -7,8 +7,14 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <utility>
 
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+extern char** environ;
 
 namespace perfguide {
 
@@ -142,6 +148,74 @@ TempDir::TempDir() {
 TempDir::~TempDir() {
     std::error_code ignored;
     std::filesystem::remove_all(path, ignored);
+}
+
+Child::Child(const std::vector<std::string>& args, const std::vector<std::string>& env) {
+    int to_child[2], from_child[2];
+    if (pipe2(to_child, O_CLOEXEC) != 0 || pipe2(from_child, O_CLOEXEC) != 0)
+        throw std::runtime_error("cannot create a pipe");
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, to_child[0], STDIN_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, from_child[1], STDOUT_FILENO);
+    const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
+    std::vector<std::string> argv_strings = {self};
+    argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+    std::vector<char*> argv, envp;
+    for (std::string& arg : argv_strings) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    std::vector<std::string> env_strings = env;  // first: they win over the inherited ones
+    for (char** each = environ; *each; ++each) env_strings.emplace_back(*each);
+    for (std::string& var : env_strings) envp.push_back(var.data());
+    envp.push_back(nullptr);
+    pid_t pid = -1;
+    int failed = posix_spawn(&pid, self.c_str(), &actions, nullptr, argv.data(), envp.data());
+    posix_spawn_file_actions_destroy(&actions);
+    close(to_child[0]);
+    close(from_child[1]);
+    if (failed) {
+        close(to_child[1]);
+        close(from_child[0]);
+        throw std::runtime_error("cannot start " + self);
+    }
+    pid_ = pid;
+    stdin_ = fdopen(to_child[1], "w");
+    stdout_ = fdopen(from_child[0], "r");
+}
+
+Child::Child(Child&& other) noexcept
+    : pid_(std::exchange(other.pid_, -1)), stdin_(std::exchange(other.stdin_, nullptr)),
+      stdout_(std::exchange(other.stdout_, nullptr)) {}
+
+Child::~Child() {
+    if (pid_ > 0) wait();
+}
+
+std::string Child::read_line() {
+    std::string line;
+    for (int c; stdout_ && (c = std::fgetc(stdout_)) != EOF && c != '\n';) line += char(c);
+    return line;
+}
+
+std::string Child::read_all() {
+    std::string output;
+    char buffer[4096];
+    for (size_t n; stdout_ && (n = std::fread(buffer, 1, sizeof buffer, stdout_)) > 0;)
+        output.append(buffer, n);
+    return output;
+}
+
+void Child::write_line(const std::string& line) {
+    std::fputs((line + "\n").c_str(), stdin_);
+    std::fflush(stdin_);
+}
+
+int Child::wait() {
+    if (stdin_) std::fclose(std::exchange(stdin_, nullptr));
+    if (stdout_) std::fclose(std::exchange(stdout_, nullptr));
+    int status = 0;
+    if (pid_ <= 0 || waitpid(std::exchange(pid_, -1), &status, 0) < 0) return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 json shape_json(const ov::Shape& shape) {

@@ -12,6 +12,7 @@
 #include <functional>
 #include <iostream>
 #include <map>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -67,6 +68,50 @@ struct TempDir {
     TempDir& operator=(const TempDir&) = delete;
     std::string str() const { return path.string(); }
     std::filesystem::path path;
+};
+
+// Words joined by `separator` (Python's ", ".join): "GPU.0, CPU".
+template <typename Words>
+std::string join(const Words& words, const std::string& separator = ", ") {
+    std::string joined;
+    bool first = true;
+    for (const auto& word : words) {
+        joined += (first ? "" : separator) + std::string(word);
+        first = false;
+    }
+    return joined;
+}
+inline std::string join(const std::vector<std::string>& words, const std::string& separator = ", ") {
+    return join<std::vector<std::string>>(words, separator);
+}
+
+// What a value prints as: an enum's name ("THROUGHPUT"), a shape ("[1,3,224,224]"), ...
+template <typename T>
+std::string text(const T& value) {
+    std::ostringstream out;
+    out << value;
+    return out.str();
+}
+
+// A child process running this same program with `args` (Python's subprocess.Popen of its
+// own file), `env` ("NAME=value") added to its environment, its standard input and output
+// connected to this process by pipes. The destructor waits for it.
+class Child {
+public:
+    explicit Child(const std::vector<std::string>& args, const std::vector<std::string>& env = {});
+    Child(Child&& other) noexcept;
+    Child(const Child&) = delete;
+    Child& operator=(const Child&) = delete;
+    ~Child();
+    std::string read_line();  // one line of its output, without the newline ("" at its end)
+    std::string read_all();   // the rest of its output
+    void write_line(const std::string& line);
+    int wait();  // close the pipes, wait for it to end: its exit code (-1: killed)
+
+private:
+    int pid_ = -1;
+    FILE* stdin_ = nullptr;
+    FILE* stdout_ = nullptr;
 };
 
 // A shape as a JSON list, e.g. [1, 3, 224, 224].

@@ -35,8 +35,6 @@ def footprint(
 ) -> dict:
     """Resident memory (MiB) added by each step, in a process that has done nothing
     else yet."""
-    import resource  # POSIX: the process's peak resident memory
-
     process = psutil.Process()
     core = ov.Core()
     core.set_property({props.enable_mmap: mmap})
@@ -57,7 +55,11 @@ def footprint(
     after_infer = process.memory_info().rss
     # Pages of files: weights mapped by mmap.
     file_backed = process.memory_info().shared - base_file
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
+    # The peak: VmHWM, this process's high-water mark (Linux). Not ru_maxrss, which
+    # a child inherits from the process that started it, fork and exec included.
+    with open("/proc/self/status") as status:
+        peak = 1024 * next(int(line.split()[1]) for line in status
+                           if line.startswith("VmHWM:"))
     return {"read_mib": (after_read - base) / MIB,
             "compile_mib": (after_compile - after_read) / MIB,
             "infer_mib": (after_infer - after_compile) / MIB,

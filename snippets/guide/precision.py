@@ -180,7 +180,7 @@ def main(device: str, model: str, frames: int = FRAMES, samples: int = SAMPLES) 
     facts = int8_path.with_name("quantize.json")  # how long the quantization took, for the page
     quantize_s = None
     with exclusive(int8_path):
-        # --8<-- [start:quantize]
+        # --8<-- [start:quantize] python-only: NNCF, which quantizes the model, is a Python library
         # quantizing takes a while: do it once, keep the int8 IR
         if not int8_path.exists():
             # a real model wants real samples here

@@ -1,26 +1,31 @@
-"""Checks on the GPU checklist.
+"""Checks on the GPU checklist, in Python and in C++.
 
-On a machine with a GPU the examples run and their relations are checked. On one without (this
-project's own), every GPU case is skipped with the reason — so the tests below that need no GPU
-make sure the module is still right: it imports, every property it names exists in the installed
-openvino package with the value types it is given, and every property it sets on the GPU is one
-the GPU plugin of OpenVINO 2026.4 lists as writable. A typo fails here, not on a GPU machine.
+On a machine with a GPU the examples run in both languages and their relations are checked. On one
+without (this project's own), every GPU case is skipped with the reason — so the tests below that
+need no GPU make sure both are still right: the module imports, every property it names exists in
+the installed openvino package with the value types it is given, and every property it sets on the
+GPU is one the GPU plugin of OpenVINO 2026.4 lists as writable; the C++ twin compiles against the
+wheel's headers (the build), and every property it sets or reads, resolved through those headers
+to its string key, passes the same checks. A typo fails here, not on a GPU machine.
 """
 
 from __future__ import annotations
 
 import ast
 import math
+import re
 from pathlib import Path
 
 import openvino as ov
 import pytest
 
-from conftest import SNIPPETS, device_params, load_snippet, run_snippet
+from conftest import SNIPPETS, device_params, load_snippet, run_snippet, snippet_cases
 
 PAGE = Path("guide/gpu.py")
 DEVICES = device_params(load_snippet(PAGE))
+CASES = snippet_cases(PAGE)
 SOURCE = (SNIPPETS / PAGE).read_text(encoding="utf-8")
+CPP_SOURCE = (SNIPPETS / PAGE.with_suffix(".cpp")).read_text(encoding="utf-8")
 
 # The GPU plugin's SUPPORTED_PROPERTIES (name: mutability) as OpenVINO 2026.4.1 reports them,
 # read from the plugin itself (it loads without a GPU once libOpenCL.so.1 is installed):
@@ -197,20 +202,124 @@ def test_without_a_gpu_main_runs_nothing_and_says_so(capsys: pytest.CaptureFixtu
     assert "nothing was run" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("device", DEVICES)
-def test_gpu_defaults_to_f16_and_stays_close_to_f32(device: str) -> None:
-    r = run_snippet(PAGE, device)
+def _type_name(value: str) -> str:
+    """An element type's short name ("f16") from either language's text of it: C++ gives the
+    name, Python's str() of an ov.Type gives "<Type: 'float16'>"."""
+    python_text = {str(t): t.get_type_name() for t in (ov.Type.f16, ov.Type.bf16, ov.Type.f32)}
+    return python_text.get(value, value)
+
+
+@pytest.mark.parametrize(("device", "language"), CASES)
+def test_gpu_defaults_to_f16_and_stays_close_to_f32(device: str, language: str) -> None:
+    r = run_snippet(PAGE, device, language)
     assert r["ran"]
-    assert "f16" in r["default_precision"]
+    assert _type_name(r["default_precision"]) == "f16"
     assert r["f16_vs_f32_max_abs"] <= 0.05 * max(1.0, r["output_scale"])
 
 
-@pytest.mark.parametrize("device", DEVICES)
-def test_gpu_cache_and_settings_read_back(device: str) -> None:
-    r = run_snippet(PAGE, device)
+@pytest.mark.parametrize(("device", "language"), CASES)
+def test_gpu_cache_and_settings_read_back(device: str, language: str) -> None:
+    r = run_snippet(PAGE, device, language)
     assert r["compile_cached_s"] < r["compile_cold_s"], "loading from the cache should beat compiling"
     assert r["throughput_requests"] >= r["throughput_streams"] >= 1
     assert "HIGH" in r["urgent_queue_priority"] and "LOW" in r["background_queue_priority"]
     for key in ("throughput_fps", "batch_fps", "single_fps", "cpu_and_gpu_fps",
                 "throttle_low_cpu_ms", "throttle_high_cpu_ms"):
         assert r[key] >= 0 and math.isfinite(r[key]), key
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_python_and_cpp_agree(device: str) -> None:
+    """One runtime under both languages: the same GPUs found, the same precision, streams and
+    requests chosen, the same priorities read back, and outputs on the same scale."""
+    py, cc = run_snippet(PAGE, device, "python"), run_snippet(PAGE, device, "cpp")
+    for key in ("gpus", "ran", "throughput_streams", "throughput_requests"):
+        assert py[key] == cc[key], key
+    assert _type_name(py["default_precision"]) == _type_name(cc["default_precision"])
+    for key in ("urgent_queue_priority", "background_queue_priority"):
+        assert py[key].split(".")[-1] == cc[key], key  # "Priority.HIGH" in Python, "HIGH" in C++
+    assert cc["output_scale"] == pytest.approx(py["output_scale"], rel=0.5)
+
+
+def test_without_a_gpu_the_cpp_program_runs_nothing_and_says_so(tmp_path: Path) -> None:
+    """The C++ twin's refusal is the module's: with another device it lists the GPUs (none here)
+    and returns what the Python main returns, without reading the model."""
+    if any(d.startswith("GPU") for d in ov.Core().available_devices):
+        pytest.skip("this machine has a GPU: the GPU cases run instead")
+    from perfguide import cpp
+
+    cpp.build(["guide/gpu"])
+    unused = tmp_path / "unused.xml"
+    unused.write_text("")  # must exist; never read
+    done = cpp.run("guide/gpu", "CPU", str(unused))
+    assert done["observed"] == load_snippet(PAGE).main(device="CPU", model="unused.xml")
+    assert "nothing was run" in done["output"]
+
+
+# The C++ twin, checked without a GPU: every property it names is resolved through the headers it
+# is compiled against (openvino/runtime/properties.hpp and intel_gpu/properties.hpp) to its key.
+HEADERS = [Path(ov.__file__).parent / "include" / "openvino" / "runtime" / name
+           for name in ("properties.hpp", "intel_gpu/properties.hpp")]
+HEADER_TOKEN = re.compile(r'namespace (?P<open>\w+) \{|\}\s*// namespace (?P<close>\w+)'
+                          r'|static constexpr [^;{]*?\b(?P<name>\w+)\s*\{\s*"(?P<key>\w+)"\s*\}', re.S)
+CPP_CALL = re.compile(r"\b(?P<name>(?:ov|\w+_hint)::(?:\w+::)*[a-z_0-9]+)\(")
+CPP_READ = re.compile(r"get_property\((?:\w+, )?(?P<name>(?:ov|\w+_hint)::[\w:]+?)(?:\.name\(\))?\)")
+
+
+def header_property_keys() -> dict[str, str]:
+    """{qualified C++ name: string key} of every property constant the two headers declare,
+    e.g. "ov::intel_gpu::hint::queue_throttle": "GPU_QUEUE_THROTTLE"."""
+    keys = {}
+    for header in HEADERS:
+        stack: list[str] = []
+        for m in HEADER_TOKEN.finditer(header.read_text(encoding="utf-8")):
+            if m["open"]:
+                stack.append(m["open"])
+            elif m["close"]:
+                assert stack and stack[-1] == m["close"], f"{header}: unbalanced namespace {m['close']}"
+                stack.pop()
+            else:
+                keys["::".join([*stack, m["name"]])] = m["key"]
+    return keys
+
+
+def cpp_properties(source: str) -> tuple[list[tuple[str, str | None]], list[tuple[str, str | None]]]:
+    """(set on the GPU, read back): each (qualified C++ name, its key or None where the headers
+    declare no such property). Namespace aliases (``namespace gpu_hint = ov::...``) are followed;
+    a statement that compiles for "CPU" is left out of what is set on the GPU."""
+    keys = header_property_keys()
+    aliases = dict(re.findall(r"namespace (\w+) = ([\w:]+);", source))
+
+    def qualified(name: str) -> str:
+        head, _, rest = name.partition("::")
+        return f"{aliases[head]}::{rest}" if head in aliases else name
+
+    set_on_gpu, read = [], []
+    for statement in source.split(";"):
+        for m in CPP_CALL.finditer(statement):
+            name = qualified(m["name"])
+            if '"CPU"' not in statement:
+                set_on_gpu.append((name, keys.get(name)))
+        read += [(qualified(m["name"]), keys.get(qualified(m["name"]))) for m in CPP_READ.finditer(statement)]
+    return set_on_gpu, read
+
+
+def test_cpp_twin_sets_only_writable_gpu_properties_and_reads_real_ones() -> None:
+    set_on_gpu, read = cpp_properties(CPP_SOURCE)
+    assert len(header_property_keys()) > 50, "the header scan found too few properties to be working"
+    assert len(set_on_gpu) >= 8 and len(read) >= 6, "expected the page's GPU configurations and reads"
+    unknown = sorted(name for name, key in set_on_gpu + read if key is None)
+    assert not unknown, f"guide/gpu.cpp calls what the OpenVINO headers declare no property for: {unknown}"
+    for name, key in set_on_gpu:
+        assert GPU_PROPERTIES_2026_4.get(key) == "RW", f"{name} ({key}) is not a writable GPU property"
+    unreadable = {key for _, key in read} - set(GPU_PROPERTIES_2026_4) - COMPILED_MODEL_ONLY
+    assert not unreadable, f"read back but not GPU properties: {sorted(unreadable)}"
+
+
+def test_the_cpp_property_check_can_fail() -> None:
+    """A misspelt property, and a real one the GPU does not take, are both caught."""
+    set_on_gpu, _ = cpp_properties(CPP_SOURCE.replace("queue_throttle(", "queue_throtle(", 1))
+    assert any(key is None for _, key in set_on_gpu)
+    not_for_gpu = "ov::hint::enable_hyper_threading(true)"  # a CPU property
+    set_on_gpu, _ = cpp_properties(CPP_SOURCE.replace("ov::num_streams(1)", not_for_gpu))
+    assert any(GPU_PROPERTIES_2026_4.get(key) != "RW" for _, key in set_on_gpu)
