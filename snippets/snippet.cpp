@@ -47,9 +47,15 @@ Args parse(int argc, char** argv, const char* doc) {
         }
     }
     if (args.model.empty()) throw UsageError(std::string(argv[0]) + ": --model is required");
+    if (std::filesystem::is_directory(args.model)) {  // an OpenVINO LLM folder
+        if (!std::filesystem::is_regular_file(std::filesystem::path(args.model) / "openvino_model.xml"))
+            throw UsageError("a model folder holds an openvino_model.xml: " + args.model);
+        return args;
+    }
     auto suffix = std::filesystem::path(args.model).extension();
     if (suffix != ".xml" && suffix != ".onnx")
-        throw UsageError("a model is an OpenVINO .xml or an .onnx file, not " + args.model);
+        throw UsageError("a model is an OpenVINO .xml or an .onnx file (or an LLM folder), not " +
+                         args.model);
     std::ifstream readable(args.model);
     if (!readable) throw UsageError("no such model file: " + args.model);
     return args;

@@ -31,7 +31,8 @@ struct UsageError : std::runtime_error {
 
 struct Args {
     std::string device = "CPU";
-    std::string model;  // a model file's path (scripts/cpp.py turns a zoo name into one)
+    std::string model;  // a model file's path, or an OpenVINO LLM folder's (scripts/cpp.py
+                        // turns a zoo name into one)
     bool json = false;  // print what was observed as JSON, on the last line of the output
 };
 
