@@ -268,6 +268,15 @@ def app_check() -> str:
     return fmt.per_machine(items, render)
 
 
+def per_call_noise_us(record: dict) -> float | None:
+    """How far one language's run medians lie apart (the wider of the two, in µs): a difference
+    between the languages smaller than this is the machine's noise, not Python's cost."""
+    ours = [rep["p50_ms"] for rep in record.get("repeats", []) if rep.get("p50_ms")]
+    theirs = [rep["p50_ms"] for rep in record["cpp"].get("repeats", [])]
+    spans = [max(v) - min(v) for v in (ours, theirs) if len(v) > 1]
+    return 1000.0 * max(spans) if spans else None
+
+
 def per_call() -> str:
     """Per machine: the harness's single-stream loop in Python against the same loop in C++."""
     def render(item: tuple[data.Machine, dict]) -> str:
@@ -278,17 +287,21 @@ def per_call() -> str:
             if not c:
                 continue
             back = r.get("caller_overhead_us")
-            rows.append([f"`{fmt.text(r['model'])}`", f"{fmt.text(r['device'])}, {config_label(r)}",
+            noise = per_call_noise_us(r)
+            adds = f"{fmt.num(c['python_adds_us'], 0)} µs"
+            if noise is not None and abs(c["python_adds_us"]) <= noise:
+                adds += ", within the noise"
+            rows.append([f"`{fmt.text(r['model'])}`<br>{fmt.text(r['device'])}, {config_label(r)}",
                          f"{fmt.num(c['p50_ms'], 3)} ms", f"{fmt.num(c['python_p50_ms'], 3)} ms",
-                         f"{fmt.num(c['python_runtime_p50_ms'], 3)} ms",
                          f"{fmt.num(back, 0)} µs" if back is not None else fmt.not_measured(),
-                         f"**{fmt.num(c['python_adds_us'], 0)} µs**",
+                         adds if "noise" in adds else f"**{adds}**",
                          f"{fmt.num(c['python_adds_us_pairs'], 0)} µs" if "python_adds_us_pairs" in c
-                         else fmt.not_measured()])  # fmt: skip
+                         else fmt.not_measured(),
+                         f"{fmt.num(noise, 0)} µs" if noise is not None else "– (one run)"])  # fmt: skip
         runs = sorted({len(r["cpp"].get("repeats", [])) for r in doc["records"] if r.get("cpp")})
         return (fmt.machine_stamp(machine, doc) + "\n\n" + fmt.table(
-            ["Model", "Configuration", "C++ loop", "Python loop", "Python, request timer",
-             "Return to Python", "Python adds per call", "Pair by pair"], rows)
+            ["Model", "C++ loop", "Python loop", "Return to Python", "Python adds per call",
+             "Pair by pair", "Noise between runs"], rows)
             + f"\nMedians per call of each language's best run; {' to '.join(map(str, runs))} runs of "
               "each, taking turns.\n")
 
