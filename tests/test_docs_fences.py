@@ -25,7 +25,7 @@ INCLUDE = re.compile(r"""^\s*-{2}8<-{2}\s+["'](?P<path>[^"':]+)(?::(?P<section>[
 MARKER = re.compile(r"(?:#|//)\s*-{2}8<-{2}\s*\[(?P<kind>start|end):(?P<name>[\w.-]+)\](?P<post>.*)$",
                     re.MULTILINE)
 PYTHON_ONLY = re.compile(r"^\s*python-only:\s*\S")
-TAB = re.compile(r'^(?P<indent>\s*)===\+?\s+"(?P<title>[^"]+)"')
+TAB = re.compile(r'^(?P<indent>\s*)===(?P<mark>[!+]?)\s+"(?P<title>[^"]+)"')
 # Pages whose examples have no C++ twin, and why (the test fails for any other page without one).
 NO_CPP: dict[str, str] = {}
 
@@ -90,7 +90,7 @@ def python_only(relative: Path) -> set[str]:
 def tab_groups(page: Path) -> list[list[tuple[str, int, list[tuple[str, str]]]]]:
     """The content-tab groups of a page: each a list of (title, line number, includes)."""
     lines = page.read_text(encoding="utf-8").splitlines()
-    tabs = []  # (indent, title, line number, includes, index of the line after the body)
+    tabs = []  # (indent, title, line number, includes, line after the body, starts a new group)
     for i, line in enumerate(lines):
         m = TAB.match(line)
         if not m:
@@ -101,11 +101,11 @@ def tab_groups(page: Path) -> list[list[tuple[str, int, list[tuple[str, str]]]]]
             if inc:
                 found.append((inc["path"], inc["section"] or ""))
             j += 1
-        tabs.append((indent, m["title"], i + 1, found, j))
+        tabs.append((indent, m["title"], i + 1, found, j, m["mark"] == "!"))
     groups: list[list] = []
-    for k, (indent, title, lineno, found, _after) in enumerate(tabs):
+    for k, (indent, title, lineno, found, _after, new_group) in enumerate(tabs):
         previous = tabs[k - 1] if k else None
-        if previous and previous[0] == indent and previous[4] == lineno - 1:
+        if previous and previous[0] == indent and previous[4] == lineno - 1 and not new_group:
             groups[-1].append((title, lineno, found))
         else:
             groups.append([(title, lineno, found)])
@@ -206,6 +206,22 @@ def test_every_python_tab_has_its_cpp_tab(page: Path) -> None:
                 if title != "Python" or not paired:
                     problems.append(f"{page.name}:{lineno}: tabs {titles} show {path}:{section} "
                                     f"without a following \"C++\" tab showing {twin[0]}:{section}")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("page", pages(), ids=lambda p: str(p.relative_to(DOCS)))
+def test_code_tabs_after_a_machines_region_start_their_own_group(page: Path) -> None:
+    """A machines region renders as tabs too: code tabs right after it would join its group
+    (and hide behind the machines' labels) unless they open with ``===!``."""
+    lines = page.read_text(encoding="utf-8").splitlines()
+    problems = []
+    for i, line in enumerate(lines):
+        m = TAB.match(line)
+        if not m or m["mark"] == "!" or m["indent"]:
+            continue
+        before = next((lines[j].strip() for j in range(i - 1, -1, -1) if lines[j].strip()), "")
+        if before == "{{ end-machines }}":
+            problems.append(f"{page.name}:{i + 1}: write ===! \"{m['title']}\" after {{{{ end-machines }}}}")
     assert not problems, "\n".join(problems)
 
 

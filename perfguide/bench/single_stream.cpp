@@ -3,18 +3,37 @@
 // Python harness (perfguide/bench/cpp_peer.py) runs it beside its own loop on the same model
 // file and compile properties, to measure what the return to Python adds to every call.
 //
+// It stands alone (OpenVINO and nlohmann/json only), apart from the pages' snippet.hpp.
 // Usage: single_stream '<spec JSON>', the spec being
 //   {"model": path, "device": "CPU", "shapes": {input: [dims]}, "properties": {KEY: "value"},
 //    "seconds": 5, "min_count": 10, "warm_s": 0.5}
 // It prints {"latencies_s": [...], "count": n, "duration_s": s} on its last line; a bad spec or a
 // model OpenVINO refuses is one line on stderr and exit code 2.
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <iostream>
 #include <random>
+#include <sstream>
+#include <string>
+#include <vector>
 
-#include "snippet.hpp"
+#include <nlohmann/json.hpp>
+#include <openvino/openvino.hpp>
 
-using perfguide::json;
+using json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
 
 namespace {
+
+// The last non-blank line of a message (OpenVINO's carry the C++ source location first).
+std::string last_line(const std::string& message) {
+    std::istringstream lines(message);
+    std::string line, last;
+    while (std::getline(lines, line))
+        if (line.find_first_not_of(" \t") != std::string::npos) last = line;
+    return last;
+}
 
 void fill(ov::Tensor& tensor, std::mt19937& engine) {
     if (tensor.get_element_type() == ov::element::f32) {
@@ -55,26 +74,26 @@ json measure(const json& spec) {
 
     const double seconds = spec.at("seconds").get<double>();
     const auto min_count = spec.at("min_count").get<std::int64_t>();
-    auto warm_until = perfguide::Clock::now() +
+    auto warm_until = Clock::now() +
                       std::chrono::duration<double>(spec.value("warm_s", 0.0));
     do {
         request.infer();
-    } while (perfguide::Clock::now() < warm_until);
+    } while (Clock::now() < warm_until);
 
     std::vector<double> latencies;
     latencies.reserve(100000);
-    auto start = perfguide::Clock::now();
+    auto start = Clock::now();
     auto deadline = start + std::chrono::duration<double>(seconds);
     while (true) {
-        auto before = perfguide::Clock::now();
+        auto before = Clock::now();
         request.infer();
-        auto after = perfguide::Clock::now();
+        auto after = Clock::now();
         latencies.push_back(std::chrono::duration<double>(after - before).count());
         if (after >= deadline && static_cast<std::int64_t>(latencies.size()) >= min_count) break;
     }
     return {{"latencies_s", latencies},
             {"count", latencies.size()},
-            {"duration_s", perfguide::seconds_since(start)}};
+            {"duration_s", std::chrono::duration<double>(Clock::now() - start).count()}};
 }
 
 }  // namespace
@@ -90,7 +109,7 @@ int main(int argc, char** argv) {
     } catch (const json::exception& error) {
         std::cerr << "error: bad spec: " << error.what() << std::endl;
     } catch (const ov::Exception& error) {
-        std::cerr << "error: " << perfguide::last_line(error) << std::endl;
+        std::cerr << "error: " << last_line(error.what()) << std::endl;
     }
     return 2;
 }

@@ -74,12 +74,13 @@ def machines_table() -> str:
     rows = []
     for machine, doc in _docs("the machines table"):
         m = doc["machine"]
-        rows.append([f"`{fmt.text(m['id'])}`", fmt.text(m["cpu_model"]), str(m["cores_logical"]),
-                     isa_summary(m["isa"]), f"{m['memory_gib']:.0f} GiB",
-                     fmt.text(m["openvino"].split("-")[0]), fmt.text(m["date"][:10]),
-                     ("quick" if doc.get("quick") else "full") + f", {len(doc['records'])} records",
-                     "committed" if machine.committed else "**yours** (not committed)"])
-    return fmt.table(["Machine", "CPU", "Cores", "ISA", "Memory", "OpenVINO", "Date", "Run", "File"], rows)
+        rows.append([f"`{fmt.text(m['id'])}`",
+                     f"{fmt.text(m['cpu_model'])}, {m['cores_logical']} logical cores, "
+                     f"{m['memory_gib']:.0f} GiB", isa_summary(m["isa"]),
+                     f"{fmt.text(m['openvino'].split('-')[0])}, {fmt.text(m['date'][:10])}",
+                     ("quick" if doc.get("quick") else "full") + f", {len(doc['records'])} records; "
+                     + ("committed" if machine.committed else "**yours** (not committed)")])
+    return fmt.table(["Machine", "CPU", "ISA", "OpenVINO, date", "Run and file"], rows)
 
 
 def _best(records: list[dict], scenario: str, f32_only: bool = False) -> dict | None:
@@ -424,7 +425,8 @@ def across() -> str:
                                        for p in ("bf16", "f16")))
         heavy = (doc.get("peak") or {}).get("heavy") or {}
         fraction = ", ".join(f"{fmt.text(p)} {h['fraction']:.2f}" for p, h in sorted(heavy.items())) or "–"
-        rows.append([f"`{fmt.text(machine.id)}`", fmt.text(machine.traits), *peaks, *speedups, fraction])
-    header = ["Machine", "Traits", "MatMul bf16 vs f32", "MatMul f16 vs f32",
+        rows.append([f"`{fmt.text(machine.id)}`<br>{fmt.text(machine.traits)}", " / ".join(peaks),
+                     *speedups, fraction])
+    header = ["Machine", "MatMul bf16 / f16 vs f32",
               *[f"`{fmt.text(m)}` bf16 / f16 vs f32" for m in models], "Heavy model / MatMul peak"]
     return fmt.table(header, rows)

@@ -53,9 +53,9 @@ def roofline() -> str:
             top = (matmul.get(precision) or matmul.get("f32") or {}).get("gflops")
             fraction = m["bandwidth_fraction"]
             rows.append([
-                f"`{fmt.text(r['model'])}`", fmt.text(m["weights"]), _settings(m),
-                f"{m['prompt_tokens']} → {m['output_tokens']}",
-                fmt.num(m["weight_bytes"] / 2**20, 0),
+                f"`{fmt.text(r['model'])}`<br>{fmt.text(m['weights'])}, "
+                f"{fmt.num(m['weight_bytes'] / 2**20, 0)} MiB",
+                f"{m['prompt_tokens']} → {m['output_tokens']} tokens; {_settings(m)}",
                 fmt.num(m["ttft_ms"]["p50"]), fmt.num(m["tpot_ms"]["p50"], 2),
                 fmt.num(m["tokens_per_s"]),
                 f"{fraction:.0%}" if fraction else "–",
@@ -67,9 +67,8 @@ def roofline() -> str:
                  "512 MiB on every core, best of 12)." if bandwidth else
                  "No bandwidth probe in this file.")
         return (fmt.machine_stamp(machine, doc) + "\n\n" + probe + "\n\n" + fmt.table(
-            ["Model", "Weights", "Settings", "Prompt → output tokens", "Weights MiB", "TTFT p50 ms",
-             "TPOT p50 ms", "Tokens/s", "Of bandwidth roofline", "Prefill GFLOP/s",
-             "Of MatMul peak"], rows))
+            ["Model and weights", "Request and settings", "TTFT p50 ms", "TPOT p50 ms", "Tokens/s",
+             "Of bandwidth roofline", "Prefill GFLOP/s", "Of MatMul peak"], rows))
 
     return fmt.per_machine([(m, (m, d)) for m, d in _llm_docs()], render)
 

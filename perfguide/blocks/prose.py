@@ -8,11 +8,13 @@ MISSING = "–"
 
 
 def value(page: str, key: str, digits: str = "1") -> str:
-    """One value the region's machine observed: ``{{ value guide/introduction throughput_fps }}``."""
+    """One value the region's machine observed: ``{{ value guide/introduction throughput_fps }}``;
+    digits ``+0`` writes its sign, whichever it is (``+34``, ``-1``)."""
     entry = data.entry(page, "value")
     if entry is None:
         return MISSING
-    return f"{entry.number(key):.{int(digits)}f}"
+    sign = "+" if digits.startswith("+") else ""
+    return f"{entry.number(key):{sign}.{int(digits.lstrip('+'))}f}"
 
 
 def ratio(page: str, numerator: str, denominator: str) -> str:
@@ -108,10 +110,16 @@ def run_it_yourself(page: str) -> str:
                 f"page's figures come from `{module.MODEL}`)" if test_model else "")
     own = ("path/to/your_model.gguf" if getattr(module, "MODEL_KIND", "model") == "llm"
            else "path/to/your_model.xml")
+    twin = pages.SNIPPETS / f"{page}.cpp"
+    cpp = (f"    Each C++ example is cut from `snippets/{page}.cpp`, a program built against the same "
+           f"OpenVINO and run by the tests on the same devices; build and run it with:\n\n"
+           f"    ```console\n"
+           f"    $ python scripts/cpp.py run {page} --device {device} --model {module.MODEL}\n"
+           f"    ```\n") if twin.is_file() else ""
     return (f'!!! example "Every example on this page ran"\n'
-            f"    Each example is cut from `{script}`, which the test suite runs {where}{stand_in}. "
-            f"Run it on your machine, and on your own model:\n\n"
+            f"    Each Python example is cut from `{script}`, which the test suite runs "
+            f"{where}{stand_in}. Run it on your machine, and on your own model:\n\n"
             f"    ```console\n"
             f"    $ python {script} --device {device} --model {module.MODEL}\n"
             f"    $ python {script} --device {device} --model {own}\n"
-            f"    ```\n")
+            f"    ```\n" + ("\n" + cpp if cpp else ""))
