@@ -117,7 +117,9 @@ def test_every_page_in_headless_chromium(served_site: tuple[Path, str]) -> None:
 _OVERFLOW = """() => {
   document.querySelectorAll('.tabbed-block').forEach(e => { e.style.display = 'block'; });
   const bad = [];
-  document.querySelectorAll('.md-typeset__scrollwrap, .md-typeset__table, .md-typeset pre > code').forEach(e => {
+  // A table scrolls in Material's wrapper, which is what overflows; the table inside never does.
+  const boxes = '.md-typeset__scrollwrap, .md-typeset__table, .md-typeset pre > code';
+  document.querySelectorAll(boxes).forEach(e => {
     if (e.closest('details:not([open])')) return;
     if (e.scrollWidth > e.clientWidth + 1) {
       bad.push(`${e.tagName.toLowerCase()} ${e.scrollWidth}px in ${e.clientWidth}px: ` +
