@@ -13,12 +13,9 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from perfguide import cpp  # noqa: E402
-from perfguide.errors import Parser, UsageError, run_cli  # noqa: E402
+from perfguide import cpp
+from perfguide.errors import Parser, UsageError, run_cli
 
 
 def _main(argv: list[str] | None) -> int:
