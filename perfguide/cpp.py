@@ -135,14 +135,12 @@ def llm_folders(model: str, work: Path) -> Path:
     """What an LLM page's C++ program is given: the f16 OpenVINO folder of a zoo LLM (built if
     needed) with its int8 and int4 siblings, or the same three folders made under ``work`` from a
     reader's GGUF file or folder (by the Python module's own ``variants``, NNCF being Python's)."""
-    from perfguide import llm_zoo, pages
+    from perfguide import pages
 
-    if model in llm_zoo.LLM_ZOO:
-        folders = {fmt: llm_zoo.model_dir(model, fmt) for fmt in llm_zoo.FORMATS}
+    folders = {fmt: Path(path) for fmt, path in pages.load_snippet("guide/llm").variants(model, work).items()}
+    if folders["f16"].parent == folders["int8"].parent:  # a zoo LLM, or a GGUF file converted
         return folders["f16"]
-    folders = pages.load_snippet("guide/llm").variants(model, work)
-    if folders["f16"].parent != work:
-        (work / "f16").symlink_to(Path(folders["f16"]).resolve(), target_is_directory=True)
+    (work / "f16").symlink_to(folders["f16"].resolve(), target_is_directory=True)  # a reader's folder
     return work / "f16"
 
 

@@ -26,8 +26,6 @@ MARKER = re.compile(r"(?:#|//)\s*-{2}8<-{2}\s*\[(?P<kind>start|end):(?P<name>[\w
                     re.MULTILINE)
 PYTHON_ONLY = re.compile(r"^\s*python-only:\s*\S")
 TAB = re.compile(r'^(?P<indent>\s*)===(?P<mark>[!+]?)\s+"(?P<title>[^"]+)"')
-# Pages whose examples have no C++ twin, and why (the test fails for any other page without one).
-NO_CPP: dict[str, str] = {}
 
 
 def snippet_files() -> list[Path]:
@@ -176,11 +174,7 @@ def test_shown_code_fits_88_columns() -> None:
 @pytest.mark.parametrize("relative", snippet_modules(), ids=lambda p: str(p.with_suffix("")))
 def test_every_snippet_module_has_a_cpp_twin_with_its_sections(relative: Path) -> None:
     """snippets/<page>.cpp cuts every section of <page>.py but the Python-only ones, and no other."""
-    page = str(relative.with_suffix(""))
     twin = relative.with_suffix(".cpp")
-    if page in NO_CPP:
-        assert not (SNIPPETS / twin).exists(), f"{page} has a C++ twin now: drop it from NO_CPP"
-        pytest.skip(f"{page}: {NO_CPP[page]}")
     assert (SNIPPETS / twin).is_file(), f"snippets/{relative} has no C++ twin snippets/{twin}"
     want = set(sections(relative)) - python_only(relative)
     have = set(sections(twin))
@@ -197,7 +191,7 @@ def test_every_python_tab_has_its_cpp_tab(page: Path) -> None:
         titles = [title for title, _, _ in group]
         for (title, lineno, found), following in zip(group, [*group[1:], None], strict=True):
             for path, section in found:
-                if not path.endswith(".py") or str(Path(path).with_suffix("")) in NO_CPP:
+                if not path.endswith(".py"):
                     continue
                 if section in python_only(Path(path)):
                     continue
